@@ -1,0 +1,5 @@
+// The command table. Each command lives in its own file in this folder; add one line here.
+import type { CliCommand } from '../io';
+import { versionCommand } from './version';
+
+export const COMMANDS: readonly CliCommand[] = [versionCommand];

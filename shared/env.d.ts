@@ -1,0 +1,9 @@
+// The only host facilities shared/ may name: UTF-8 text coding exists in every JavaScript
+// runtime we target (Node, Electron main, Chromium) and does no I/O.
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  decode(input?: Uint8Array): string;
+}
