@@ -1,5 +1,6 @@
 // The command table. Each command lives in its own file in this folder; add one line here.
 import type { CliCommand } from '../io';
+import { startCommand } from './start';
 import { versionCommand } from './version';
 
-export const COMMANDS: readonly CliCommand[] = [versionCommand];
+export const COMMANDS: readonly CliCommand[] = [startCommand, versionCommand];
