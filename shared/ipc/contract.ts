@@ -7,9 +7,7 @@
 
 import { z } from 'zod';
 
-export const CHANNEL_PREFIX = 'revoada:';
-/** The single Electron channel that carries pushed events. */
-export const EVENT_CHANNEL = `${CHANNEL_PREFIX}event`;
+export { CALL_CHANNEL, CHANNEL_PREFIX, EVENT_CHANNEL } from './channels';
 
 export type Health = 'healthy' | 'suspect' | 'dead';
 export type RaftRoleState = 'leader' | 'follower' | 'candidate' | 'learner' | 'none';
