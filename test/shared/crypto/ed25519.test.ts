@@ -1,0 +1,79 @@
+// The strict rule must give the same verdict in the fast (node:crypto) and pure-JS backends for
+// honest, tampered and adversarial inputs.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { nodeEd25519 } from '../../../electron/node/ed25519-node';
+import { isCanonicalScalar, precheck, pureEd25519 } from '../../../shared/crypto/ed25519';
+import { concatBytes, fromHex, toHex, utf8Encode } from '../../../shared/kit/bytes';
+
+const vectors = await import('../../../../shared/reference/revoada-vectors.json', { with: { type: 'json' } });
+const seed = (b: number) => new Uint8Array(32).fill(b);
+const L = fromHex('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010')!;
+
+function addLE(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  let carry = 0;
+  for (let i = 0; i < 32; i++) {
+    const s = a[i]! + b[i]! + carry;
+    out[i] = s & 0xff;
+    carry = s >> 8;
+  }
+  return out;
+}
+
+describe('ed25519 revoada-strict rule', () => {
+  it('reproduces the reference identities and the identity-message signature', () => {
+    const ids = vectors.default.identities as Record<string, string>;
+    for (const [name, hex] of Object.entries(ids)) {
+      const byte = parseInt(name.replace('seed_0x', ''), 16);
+      expect(toHex(pureEd25519.signerFromSeed(seed(byte)).publicKey)).toBe(hex);
+      expect(toHex(nodeEd25519.signerFromSeed(seed(byte)).publicKey)).toBe(hex);
+    }
+    const message = utf8Encode('engenho-revoada attestation payload');
+    const expected = '82f45a4ebe91776cd297944645e56d514091b9f234211ff9342e504cc965aa62de7c0d69eb72416e0269627beeaae70479525875e734fcdb325bb03eafa6420a';
+    expect(toHex(nodeEd25519.signerFromSeed(seed(1)).sign(message))).toBe(expected);
+    expect(toHex(pureEd25519.signerFromSeed(seed(1)).sign(message))).toBe(expected);
+  });
+
+  it('both backends agree on honest and tampered signatures', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 200 }), fc.nat(63), (key, msg, flip) => {
+      const signer = nodeEd25519.signerFromSeed(key);
+      const sig = signer.sign(msg);
+      expect(nodeEd25519.verify(signer.publicKey, msg, sig)).toBe(true);
+      expect(pureEd25519.verify(signer.publicKey, msg, sig)).toBe(true);
+      const bad = sig.slice();
+      bad[flip] = (bad[flip] ?? 0) ^ 1;
+      expect(nodeEd25519.verify(signer.publicKey, msg, bad)).toBe(pureEd25519.verify(signer.publicKey, msg, bad));
+      expect(nodeEd25519.verify(signer.publicKey, msg, bad)).toBe(false);
+    }), { numRuns: 40 });
+  });
+
+  it('rejects a non-canonical S (S + L) that a lax verifier would accept', () => {
+    const signer = nodeEd25519.signerFromSeed(seed(3));
+    const msg = utf8Encode('malleable');
+    const sig = signer.sign(msg);
+    const malleated = concatBytes(sig.subarray(0, 32), addLE(sig.subarray(32), L));
+    expect(isCanonicalScalar(malleated.subarray(32))).toBe(false);
+    expect(precheck(signer.publicKey, malleated)).toBe('non_canonical_s');
+    expect(nodeEd25519.verify(signer.publicKey, msg, malleated)).toBe(false);
+    expect(pureEd25519.verify(signer.publicKey, msg, malleated)).toBe(false);
+  });
+
+  it('rejects small-order public keys and R, and wrong lengths, in both backends', () => {
+    // With A = identity and R = identity, S = 0 satisfies the cofactorless equation for ANY
+    // message: exactly the forgery the small-order rule exists to stop.
+    const identity = fromHex('0100000000000000000000000000000000000000000000000000000000000000')!;
+    const forged = concatBytes(identity, new Uint8Array(32));
+    expect(precheck(identity, forged)).toBe('small_order_public_key');
+    for (const backend of [nodeEd25519, pureEd25519]) {
+      expect(backend.verify(identity, utf8Encode('anything'), forged)).toBe(false);
+      expect(backend.verify(identity.subarray(0, 31), utf8Encode('x'), forged)).toBe(false);
+      expect(backend.verify(nodeEd25519.signerFromSeed(seed(1)).publicKey, utf8Encode('x'), forged.subarray(0, 63))).toBe(false);
+    }
+    const signer = nodeEd25519.signerFromSeed(seed(4));
+    const smallR = concatBytes(identity, new Uint8Array(32));
+    expect(precheck(signer.publicKey, smallR)).toBe('small_order_r');
+    const nonCanonicalKey = fromHex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f')!;
+    expect(precheck(nonCanonicalKey, signer.sign(utf8Encode('x')))).toBe('non_canonical_public_key');
+  });
+});
