@@ -7,7 +7,7 @@ import { toHex } from '../../../shared/kit/bytes';
 import { promote, type RoleAssignment } from '../../../shared/types/roles';
 import { nodeIdFromBytes, type NodeId } from '../../../shared/types/node-id';
 
-const vectors = JSON.parse(readFileSync(new URL('../../../../shared/reference/revoada-vectors.json', import.meta.url), 'utf8'));
+const vectors = JSON.parse(readFileSync(new URL('../../fixtures/reference/revoada-vectors.json', import.meta.url), 'utf8'));
 const seed = (b: number) => new Uint8Array(32).fill(b);
 const idOf = (b: number): NodeId => nodeIdFromBytes(seed(b));
 const promoteCmd = (b: number): RoleAssignment => promote(idOf(b), ['api_server'], 'operator');

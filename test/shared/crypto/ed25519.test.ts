@@ -6,7 +6,7 @@ import { nodeEd25519 } from '../../../electron/node/ed25519-node';
 import { isCanonicalScalar, precheck, pureEd25519 } from '../../../shared/crypto/ed25519';
 import { concatBytes, fromHex, toHex, utf8Encode } from '../../../shared/kit/bytes';
 
-const vectors = await import('../../../../shared/reference/revoada-vectors.json', { with: { type: 'json' } });
+const vectors = await import('../../fixtures/reference/revoada-vectors.json', { with: { type: 'json' } });
 const seed = (b: number) => new Uint8Array(32).fill(b);
 const L = fromHex('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010')!;
 
