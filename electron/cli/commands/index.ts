@@ -1,6 +1,13 @@
 // The command table. Each command lives in its own file in this folder; add one line here.
 import type { CliCommand } from '../io';
+import { nodeCommand } from './node';
 import { startCommand } from './start';
+import { statusCommand } from './status';
 import { versionCommand } from './version';
 
-export const COMMANDS: readonly CliCommand[] = [startCommand, versionCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  nodeCommand,
+  startCommand,
+  statusCommand,
+  versionCommand,
+];

@@ -1,0 +1,152 @@
+// The node host: owns the data directory, the identity, the console server and the one timer,
+// and drives the pure layers (membership, consensus, policy) with received bytes and ticks,
+// performing their effects in order — persist before send. It runs unchanged in Electron main
+// and in a plain Node process (`revoada node`).
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { ConsoleHandlers, NodeStatusDto } from '../../shared/ipc/contract';
+import { PRODUCT_NAME, PRODUCT_VERSION } from '../../shared/product';
+import { HOMELAB_TARGET } from '../../shared/types/target';
+import { startConsoleServer, type ConsoleServer } from '../console/server';
+import { CONSOLE_FILE, DataDir } from './data-dir';
+import type { EventLog } from './event-log';
+import { writeFileAtomic } from './fs-atomic';
+import { formatHostPort, type HostPort } from './address';
+import { rendererDir } from './paths';
+import { loadClusterSecret, type ClusterSecret } from './secret';
+import { randomBytes } from 'node:crypto';
+import type { NodeId } from '../../shared/types/node-id';
+
+export interface NodeHostOptions {
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly gossip: HostPort;
+  readonly raft: HostPort;
+  readonly seeds: readonly HostPort[];
+  readonly bootstrap: boolean;
+  /** Defaults to D/cluster.secret. */
+  readonly secretFile?: string;
+  /** The console server address, or null for --console off. */
+  readonly console: HostPort | null;
+  readonly allowRemoteConsole: boolean;
+  readonly log: EventLog;
+  /** Host loop period (ms). */
+  readonly tickMs?: number;
+}
+
+export interface ConsoleSettings {
+  readonly url: string;
+  readonly token: string;
+  readonly pid: number;
+}
+
+export class NodeHost {
+  private timer: NodeJS.Timeout | null = null;
+  private lastPublished = '';
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    private readonly options: NodeHostOptions,
+    private readonly dir: DataDir,
+    readonly nodeId: NodeId,
+    readonly secret: ClusterSecret | null,
+    private consoleServer: ConsoleServer | null,
+  ) {}
+
+  static async start(options: NodeHostOptions): Promise<NodeHost> {
+    const dir = await DataDir.open(options.dataDir);
+    try {
+      const identity = await dir.identity();
+      const secretFile = options.secretFile ?? dir.file('cluster.secret');
+      const secret = await loadClusterSecret(secretFile, options.bootstrap);
+      const host = new NodeHost(options, dir, identity.nodeId, secret, null);
+      if (options.console !== null) await host.startConsole(options.console);
+      const log = options.log;
+      log.log({ level: 'info', layer: 'node', event: 'node.start', message: `${PRODUCT_NAME} node ${identity.nodeId.slice(0, 12)} starting`, fields: { nodeId: identity.nodeId, dataDir: dir.root, cluster: options.clusterId, gossip: formatHostPort(options.gossip), raft: formatHostPort(options.raft), identityCreated: identity.created } });
+      if (secret === null) {
+        log.log({ level: 'warn', layer: 'raft', event: 'secret.missing', message: `no cluster secret at ${secretFile}: this node cannot vote or replicate until it has one (copy the bootstrap node's file and pass --secret-file, or pass --bootstrap to start a new cluster)` });
+      } else if (secret.created) {
+        log.log({ level: 'info', layer: 'raft', event: 'secret.created', message: `created the cluster secret ${secretFile}; copy it to joining nodes (--secret-file)`, fields: { fingerprint: secret.fingerprint } });
+      }
+      host.timer = setInterval(() => host.tick(), options.tickMs ?? 100);
+      return host;
+    } catch (error) {
+      await dir.close();
+      throw error;
+    }
+  }
+
+  private async startConsole(address: HostPort): Promise<void> {
+    const token = randomBytes(24).toString('hex');
+    const here = fileURLToPath(import.meta.url);
+    const handlers: ConsoleHandlers = {
+      getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'console-server', nodeRunning: true }),
+      getStatus: () => this.status(),
+    };
+    try {
+      this.consoleServer = await startConsoleServer({
+        host: address.host, port: address.port, token, handlers,
+        staticDir: rendererDir(here),
+        allowNonLoopback: this.options.allowRemoteConsole,
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(code === 'EADDRINUSE'
+        ? `console port ${formatHostPort(address)} is already in use — pass --console HOST:PORT with a free port, or --console off`
+        : `cannot start the console on ${formatHostPort(address)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const settings: ConsoleSettings = { url: this.consoleServer.url, token, pid: process.pid };
+    await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify(settings, null, 2)}\n`, 0o600);
+    if (this.options.allowRemoteConsole) {
+      this.options.log.log({ level: 'warn', layer: 'console', event: 'console.remote', message: `WARNING: the console is reachable from other machines on ${address.host}; anyone with the token controls this node` });
+    }
+  }
+
+  get consoleUrl(): string | null {
+    return this.consoleServer?.url ?? null;
+  }
+
+  get dataDir(): string {
+    return this.dir.root;
+  }
+
+  status(): NodeStatusDto {
+    return {
+      nodeId: this.nodeId,
+      clusterId: this.options.clusterId,
+      raft: { state: 'none', term: 0, leaderId: null, commitIndex: 0, appliedIndex: 0, voters: [], learners: [] },
+      members: [],
+      shape: {},
+      target: { ...HOMELAB_TARGET },
+      strategy: 'homelab',
+      chain: { length: 0, headHash: null },
+    };
+  }
+
+  private tick(): void {
+    const status = this.status();
+    const text = JSON.stringify(status);
+    if (text !== this.lastPublished) {
+      this.lastPublished = text;
+      this.consoleServer?.publish('onDidChangeStatus', status);
+    }
+  }
+
+  /** Clean shutdown: stop the loop, close the console, release the lock. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+      await this.consoleServer?.close();
+      await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify({ url: null, token: null, pid: null })}\n`, 0o600).catch(() => undefined);
+      this.options.log.log({ level: 'info', layer: 'node', event: 'node.stop', message: 'node stopped cleanly' });
+      await this.dir.close();
+    })();
+    return this.stopping;
+  }
+}
+
+/** Reads D/console.json to find a running node's console (for `revoada status --data-dir`). */
+export function consoleSettingsPath(dataDir: string): string {
+  return path.join(dataDir, CONSOLE_FILE);
+}
