@@ -1,11 +1,13 @@
 // The command table. Each command lives in its own file in this folder; add one line here.
 import type { CliCommand } from '../io';
+import { demoCommand } from './demo';
 import { nodeCommand } from './node';
 import { startCommand } from './start';
 import { statusCommand } from './status';
 import { versionCommand } from './version';
 
 export const COMMANDS: readonly CliCommand[] = [
+  demoCommand,
   nodeCommand,
   startCommand,
   statusCommand,
