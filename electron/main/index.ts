@@ -4,6 +4,8 @@
 import { app, type BrowserWindow } from 'electron';
 import path from 'node:path';
 import { PRODUCT_NAME, PRODUCT_VERSION } from '../../shared/product';
+import { createEventLog } from '../node/event-log';
+import { NodeHost } from '../node/host';
 import { startIpcServer } from './ipc-server';
 import { registerAppScheme, serveRenderer } from './protocol';
 import { APP_ORIGIN, createMainWindow } from './window';
@@ -22,13 +24,16 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
 
-  void app.whenReady().then(() => {
+  let host: NodeHost | null = null;
+  let quitting = false;
+
+  void app.whenReady().then(async () => {
     const distDir = path.resolve(__dirname, '..');
     serveRenderer(path.join(distDir, 'renderer'));
-    startIpcServer(
+    const ipc = startIpcServer(
       {
-        getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'electron', nodeRunning: false }),
-        getStatus: () => null,
+        getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'electron', nodeRunning: host !== null }),
+        getStatus: () => host?.status() ?? null,
       },
       APP_ORIGIN,
       () => (mainWindow ? [mainWindow.webContents] : []),
@@ -37,6 +42,33 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow.on('closed', () => {
       mainWindow = null;
     });
+    // The desktop node: same host as `revoada node`, its data in the OS app-data folder. The
+    // renderer talks to it over IPC, so no console server is opened by default.
+    try {
+      host = await NodeHost.start({
+        dataDir: path.join(app.getPath('userData'), 'node'),
+        clusterId: 'revoada',
+        gossip: { host: '127.0.0.1', port: 7946 },
+        raft: { host: '127.0.0.1', port: 7947 },
+        seeds: [],
+        bootstrap: false,
+        console: null,
+        allowRemoteConsole: false,
+        staticDir: path.join(distDir, 'renderer'),
+        log: createEventLog((line) => process.stderr.write(line), 'text'),
+        onStatus: (status) => ipc.publish('onDidChangeStatus', status),
+      });
+    } catch (error) {
+      process.stderr.write(`revoada: the desktop node did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  });
+
+  app.on('before-quit', (event) => {
+    if (quitting || host === null) return;
+    // Leave gossip, flush and release the data dir before the process goes.
+    event.preventDefault();
+    quitting = true;
+    void host.stop().finally(() => app.quit());
   });
 
   app.on('window-all-closed', () => app.quit());

@@ -32,6 +32,10 @@ export interface NodeHostOptions {
   readonly log: EventLog;
   /** Host loop period (ms). */
   readonly tickMs?: number;
+  /** The built renderer served by the console server (default: dist/renderer next to the bundle). */
+  readonly staticDir?: string;
+  /** Called with every changed status (Electron main forwards it over IPC). */
+  readonly onStatus?: (status: NodeStatusDto) => void;
 }
 
 export interface ConsoleSettings {
@@ -78,7 +82,6 @@ export class NodeHost {
 
   private async startConsole(address: HostPort): Promise<void> {
     const token = randomBytes(24).toString('hex');
-    const here = fileURLToPath(import.meta.url);
     const handlers: ConsoleHandlers = {
       getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'console-server', nodeRunning: true }),
       getStatus: () => this.status(),
@@ -86,7 +89,7 @@ export class NodeHost {
     try {
       this.consoleServer = await startConsoleServer({
         host: address.host, port: address.port, token, handlers,
-        staticDir: rendererDir(here),
+        staticDir: this.options.staticDir ?? rendererDir(fileURLToPath(import.meta.url)),
         allowNonLoopback: this.options.allowRemoteConsole,
       });
     } catch (error) {
@@ -129,6 +132,7 @@ export class NodeHost {
     if (text !== this.lastPublished) {
       this.lastPublished = text;
       this.consoleServer?.publish('onDidChangeStatus', status);
+      this.options.onStatus?.(status);
     }
   }
 
