@@ -36,6 +36,10 @@ describe('attestation vectors from the independent implementation (test/fixtures
             expect(result.error.kind).toBe(want.kind);
             expect(result.error.index).toBe(want.index);
           }
+          // The facts-based first error (what the parallel verifier uses) agrees with verify_chain.
+          const facts = computeFacts(parsed.value.blocks, provider);
+          expect(firstCrateError(parsed.value.blocks, facts)).toEqual(result.ok ? null : result.error);
+          expect(assembleReport(parsed.value.blocks, facts, provider)).toEqual(verifyChainReport(parsed.value.blocks, provider));
           const report = verifyChainReport(parsed.value.blocks, provider);
           expect(report.ok).toBe(want.ok);
           expect(report.blocks).toBe(parsed.value.blocks.length);
