@@ -79,6 +79,31 @@ export function encodeBlock(block: RoleAttestationBlock): string {
   return `${text}}`;
 }
 
+/** A freshly signed block together with its hash, so appenders never canonicalise twice. */
+export interface SealedBlock {
+  readonly block: RoleAttestationBlock;
+  readonly hashHex: string;
+}
+
+/**
+ * Builds, signs and hashes a block as `AttestationChain::append` does (leader = the signer's key).
+ * The canonical bytes are produced once and used for both the signature and the hash, which is
+ * what keeps the append path fast.
+ */
+export function sealBlock(
+  signer: Ed25519Signer,
+  prevHash: string,
+  assignment: RoleAssignment,
+  committedAtMs: U64,
+  raftTerm: U64,
+  raftLogIndex: U64,
+): SealedBlock {
+  const unsigned = { prevHash, assignment, committedAtMs, raftTerm, raftLogIndex, leader: nodeIdFromBytes(signer.publicKey) };
+  const bytes = canonicalBytes(unsigned);
+  const leaderSignature = signer.sign(bytes);
+  return { block: { ...unsigned, leaderSignature, witnessSignatures: [] }, hashHex: toHex(blake3(bytes)) };
+}
+
 /** Builds and signs a block as `AttestationChain::append` does (leader = the signer's key). */
 export function signBlock(
   signer: Ed25519Signer,
@@ -89,8 +114,7 @@ export function signBlock(
   raftLogIndex: U64,
 ): RoleAttestationBlock {
   const unsigned = { prevHash, assignment, committedAtMs, raftTerm, raftLogIndex, leader: nodeIdFromBytes(signer.publicKey) };
-  const leaderSignature = signer.sign(canonicalBytes(unsigned));
-  return { ...unsigned, leaderSignature, witnessSignatures: [] };
+  return { ...unsigned, leaderSignature: signer.sign(canonicalBytes(unsigned)), witnessSignatures: [] };
 }
 
 /** A witness co-signs the same canonical bytes. */

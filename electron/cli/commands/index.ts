@@ -4,6 +4,7 @@ import { demoCommand } from './demo';
 import { nodeCommand } from './node';
 import { startCommand } from './start';
 import { statusCommand } from './status';
+import { verifyCommand } from './verify';
 import { versionCommand } from './version';
 
 export const COMMANDS: readonly CliCommand[] = [
@@ -11,5 +12,6 @@ export const COMMANDS: readonly CliCommand[] = [
   nodeCommand,
   startCommand,
   statusCommand,
+  verifyCommand,
   versionCommand,
 ];
