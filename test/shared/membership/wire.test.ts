@@ -262,7 +262,7 @@ describe('fuzz: random and mutated datagrams never throw', () => {
           const kind = prng.nextInt(4);
           if (kind === 0 && d.length > 0) d[prng.nextInt(d.length)] = prng.nextInt(256);
           else if (kind === 1 && d.length > 0) d = d.slice(0, prng.nextInt(d.length));
-          else if (kind === 2 && d.length > 0) d[prng.nextInt(d.length)] ^= 1 << prng.nextInt(8);
+          else if (kind === 2 && d.length > 0) { const at = prng.nextInt(d.length); d[at] = d[at]! ^ (1 << prng.nextInt(8)); }
           else if (d.length > 1) { const at = prng.nextInt(d.length - 1); d[at] = 0xff; d[at + 1] = 0xff; }
         }
       }
