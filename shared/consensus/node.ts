@@ -1,0 +1,265 @@
+// ConsensusNode: the host-facing door of layer B. Wraps RaftMachine (pure Raft) and
+// ReplicatedState (MeshShape + target + strategy + attestation chain) and seals attestation
+// blocks into RoleAssignment entries on the leader.
+//
+// HOST API (issue 7's node host drives exactly this; the simulator does the same):
+//   const node = new ConsensusNode({ signer, verifier, clock, prng, tuning? }, restored?)
+//     restored = { hardState, snapshot, entries } read back from the WAL (see electron/raft/wal.ts).
+//   node.bootstrap()                    — brand-new one-voter cluster (empty data dir, --bootstrap)
+//   node.tick()                         — every tick interval (e.g. 10 ms; electionTicks × tick ≈ election timeout)
+//   node.step(msg)                      — every authenticated inbound Raft message
+//   node.proposeRole(a) / proposeTarget(t) / proposeStrategy(s) / addLearner(id) / removeMember(id)
+//                                       → Result<ProposeOk, ProposeError> (index on the leader, forwardedTo
+//                                         on a follower, or an error naming the leader to redirect to)
+//   while (node.hasReady()) { const rd = node.ready();
+//     send(rd.messages); await wal.save(rd) /* snapshot, entries, hard state, fsync */;
+//     send(rd.messagesAfterPersist); node.advance(rd); }       — advance() applies rd.snapshot and
+//                                         rd.committed to node.state; nothing else needs applying.
+//   node.compact() when node.shouldCompact(): returns the snapshot to persist atomically, after which
+//                                         the WAL may drop entries ≤ snapshot.index.
+//   node.state (read-only view), node.status(), node.leader().
+//
+// Voters are the holders of the `etcd` role. A RoleAssignment that grants etcd carries the
+// `add-voter` change and one that relinquishes it carries `add-learner`, in the SAME entry, so the
+// role change and the membership change commit atomically. Other members are learners.
+// Witnesses: a voter that applies a block signed by someone else co-signs it and proposes the
+// signature as a `witness` entry (forwarded to the leader); signatures therefore reach every node's
+// chain through the log, in the same order everywhere, and survive restarts and snapshots.
+
+import { blockHashHex, signBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
+import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
+import type { Prng } from '../kit/prng';
+import { err, type Result } from '../kit/result';
+import type { FabricStrategy } from '../types/fabric';
+import { nodeIdFromBytes, type NodeId } from '../types/node-id';
+import { promote, type RoleAssignment } from '../types/roles';
+import type { TargetTopology } from '../types/target';
+import { decodeCommand, encodeCommand, isRoleCommandBytes, type WitnessEntry } from './commands';
+import { DEFAULT_RAFT_TUNING, RaftMachine, type ProposeError, type ProposeOk, type RaftStatus, type Ready, type RestoredState } from './raft';
+import { ReplicatedState } from './replicated-state';
+import type { ConfChange, Entry, Message, Snapshot } from './types';
+
+export interface Clock {
+  /** Wall-clock milliseconds since the Unix epoch (attestation timestamps only; never for timeouts). */
+  nowMs(): number;
+}
+
+export interface ConsensusTuning {
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly maxInflightMsgs: number;
+  readonly maxEntriesPerMsg: number;
+  readonly forwardProposals: boolean;
+  /** Compact once this many entries are applied beyond the last snapshot. */
+  readonly snapshotIntervalEntries: number;
+  /** Ticks between re-proposals of witness signatures not yet in the log. */
+  readonly witnessRetryTicks: number;
+}
+
+export const DEFAULT_CONSENSUS_TUNING: ConsensusTuning = {
+  ...DEFAULT_RAFT_TUNING,
+  snapshotIntervalEntries: 1000,
+  witnessRetryTicks: 20,
+};
+
+export interface ConsensusNodeOptions {
+  readonly signer: Ed25519Signer;
+  readonly verifier: Ed25519Verifier;
+  readonly clock: Clock;
+  readonly prng: Prng;
+  readonly tuning?: Partial<ConsensusTuning>;
+}
+
+export class ConsensusNode {
+  readonly id: NodeId;
+  readonly raft: RaftMachine;
+  state: ReplicatedState;
+  readonly tuning: ConsensusTuning;
+  private readonly signer: Ed25519Signer;
+  private readonly verifier: Ed25519Verifier;
+  private readonly clock: Clock;
+  private readonly pendingWitness = new Map<number, WitnessEntry>();
+  private witnessTicks = 0;
+  private signedNew = false;
+  private readonly sealedHashes = new Map<number, { term: number; hash: string }>();
+
+  constructor(options: ConsensusNodeOptions, restored?: RestoredState) {
+    this.signer = options.signer;
+    this.verifier = options.verifier;
+    this.clock = options.clock;
+    this.id = nodeIdFromBytes(options.signer.publicKey);
+    this.tuning = { ...DEFAULT_CONSENSUS_TUNING, ...options.tuning };
+    this.raft = new RaftMachine({
+      id: this.id, ...this.tuning, prng: options.prng,
+      seal: (draft, term, index) => this.seal(draft.data, term, index),
+    }, restored);
+    this.state = new ReplicatedState(this.verifier);
+    const snap = restored?.snapshot;
+    if (snap && snap.data.length > 0) {
+      const decoded = ReplicatedState.decode(snap.data, this.verifier);
+      if (!decoded.ok) throw new Error(`snapshot at index ${snap.index} is unreadable: ${decoded.error.path}: ${decoded.error.message}`);
+      this.state = decoded.value;
+    }
+  }
+
+  /** New cluster: this node is the only voter, holding `etcd`; the genesis block is index 1. */
+  bootstrap(): void {
+    const assignment = promote(this.id, ['etcd'], 'operator');
+    const genesis = signBlock(this.signer, ZERO_HASH_HEX, assignment, Math.floor(this.clock.nowMs()), 1, 1);
+    this.raft.bootstrap([this.id], () => encodeCommand({ kind: 'role', assignment, block: genesis }));
+  }
+
+  tick(): void {
+    this.raft.tick();
+    if (this.pendingWitness.size > 0 && ++this.witnessTicks >= this.tuning.witnessRetryTicks) this.flushWitnesses();
+  }
+
+  step(m: Message): void {
+    this.raft.step(m);
+  }
+
+  leader(): NodeId | null {
+    return this.raft.leader as NodeId | null;
+  }
+
+  isLeader(): boolean {
+    return this.raft.role === 'leader';
+  }
+
+  status(): RaftStatus {
+    return this.raft.status();
+  }
+
+  /** The membership change that keeps voters = etcd holders, carried by the same entry. */
+  confFor(a: RoleAssignment): ConfChange | undefined {
+    if (a.kind === 'promote' && a.roles.includes('etcd')) return { op: 'add-voter', peer: a.nodeId };
+    if (a.kind === 'demote' && a.rolesRelinquished.includes('etcd')) {
+      return this.raft.conf().voters.includes(a.nodeId) || this.raft.conf().learners.includes(a.nodeId)
+        ? { op: 'add-learner', peer: a.nodeId } : undefined;
+    }
+    return undefined;
+  }
+
+  proposeRole(a: RoleAssignment): Result<ProposeOk, ProposeError> {
+    if (a.kind === 'demote' && a.rolesRelinquished.includes('etcd') && this.raft.conf().voters.length === 1 && this.raft.conf().voters[0] === a.nodeId) {
+      return err({ code: 'invalid-conf-change', message: 'cannot relinquish etcd from the last voter' });
+    }
+    return this.raft.propose(encodeCommand({ kind: 'role', assignment: a, block: null }), this.confFor(a));
+  }
+
+  proposeTarget(target: TargetTopology): Result<ProposeOk, ProposeError> {
+    return this.raft.propose(encodeCommand({ kind: 'target', target }));
+  }
+
+  proposeStrategy(strategy: FabricStrategy): Result<ProposeOk, ProposeError> {
+    return this.raft.propose(encodeCommand({ kind: 'strategy', strategy }));
+  }
+
+  /** Gossip discovered a member: it replicates the log as a learner. */
+  addLearner(nodeId: NodeId): Result<ProposeOk, ProposeError> {
+    if (this.raft.conf().voters.includes(nodeId) || this.raft.conf().learners.includes(nodeId)) {
+      return err({ code: 'invalid-conf-change', message: `${nodeId.slice(0, 12)} is already a member` });
+    }
+    return this.raft.propose(encodeCommand({ kind: 'member', op: 'add-learner', nodeId }), { op: 'add-learner', peer: nodeId });
+  }
+
+  removeMember(nodeId: NodeId): Result<ProposeOk, ProposeError> {
+    return this.raft.propose(encodeCommand({ kind: 'member', op: 'remove', nodeId }), { op: 'remove', peer: nodeId });
+  }
+
+  hasReady(): boolean {
+    return this.raft.hasReady();
+  }
+
+  ready(): Ready {
+    return this.raft.ready();
+  }
+
+  /** After persisting and sending: installs the snapshot and applies committed entries. */
+  advance(rd: Ready): void {
+    if (rd.snapshot) this.installSnapshot(rd.snapshot);
+    this.signedNew = false;
+    for (const e of rd.committed) this.applyEntry(e);
+    this.raft.advance(rd);
+    if (this.signedNew) this.flushWitnesses();
+  }
+
+  shouldCompact(): boolean {
+    return this.raft.log.applied - this.raft.log.snapshot.index >= this.tuning.snapshotIntervalEntries;
+  }
+
+  /** Snapshot of the state at the applied index; the host persists it, then trims the WAL. */
+  compact(): Snapshot {
+    return this.raft.compact(this.raft.log.applied, this.state.encode());
+  }
+
+  private installSnapshot(snap: Snapshot): void {
+    if (snap.index <= this.state.appliedIndex) return;
+    const decoded = ReplicatedState.decode(snap.data, this.verifier);
+    if (!decoded.ok) throw new Error(`snapshot from leader at ${snap.index} is unreadable: ${decoded.error.message}`);
+    this.state = decoded.value;
+    this.sealedHashes.clear();
+  }
+
+  private applyEntry(e: Entry): void {
+    if (e.index <= this.state.appliedIndex) return;
+    const outcome = this.state.apply(e);
+    if (outcome.kind !== 'applied') return;
+    const cmd = outcome.command;
+    if (cmd.kind === 'role' && cmd.block && cmd.block.leader !== this.id && this.raft.isVoter()) {
+      const c = this.state.blockAt(e.index);
+      if (c) {
+        const w = witnessSign(this.signer, c.block);
+        this.pendingWitness.set(e.index, { index: e.index, witness: w.witness, signature: w.signature });
+        this.signedNew = true;
+      }
+    } else if (cmd.kind === 'witness') {
+      for (const w of cmd.signatures) if (w.witness === this.id) this.pendingWitness.delete(w.index);
+    }
+  }
+
+  private flushWitnesses(): void {
+    this.witnessTicks = 0;
+    // Drop signatures for blocks no longer in our state (e.g. after a snapshot replaced it).
+    for (const [index] of this.pendingWitness) {
+      const c = this.state.blockAt(index);
+      if (!c || c.witnesses.some((w) => w.witness === this.id)) this.pendingWitness.delete(index);
+    }
+    if (this.pendingWitness.size === 0) return;
+    const signatures = [...this.pendingWitness.values()].slice(0, 256);
+    this.raft.propose(encodeCommand({ kind: 'witness', signatures }));
+  }
+
+  /** Leader-side: builds and signs the block for a RoleAssignment entry at (term, index). */
+  private seal(data: Uint8Array, term: number, index: number): Uint8Array {
+    if (!isRoleCommandBytes(data)) return data;
+    const decoded = decodeCommand(data);
+    if (!decoded.ok || decoded.value.kind !== 'role') return data;
+    const prevHash = this.prevBlockHash(index);
+    const block: RoleAttestationBlock = signBlock(this.signer, prevHash, decoded.value.assignment, Math.floor(this.clock.nowMs()), term, index);
+    const hash = blockHashHex(block);
+    this.sealedHashes.set(index, { term, hash });
+    if (this.sealedHashes.size > 4096) this.sealedHashes.delete(this.sealedHashes.keys().next().value!);
+    return encodeCommand({ kind: 'role', assignment: decoded.value.assignment, block });
+  }
+
+  /** Hash of the block in the closest RoleAssignment entry before `index` in this leader's log. */
+  private prevBlockHash(index: number): string {
+    const log = this.raft.log;
+    for (let i = index - 1; i >= log.firstIndex(); i--) {
+      const e = log.entry(i)!;
+      if (!isRoleCommandBytes(e.data)) continue;
+      const cached = this.sealedHashes.get(i);
+      if (cached && cached.term === e.term) return cached.hash;
+      const d = decodeCommand(e.data);
+      if (d.ok && d.value.kind === 'role' && d.value.block) {
+        const hash = blockHashHex(d.value.block);
+        this.sealedHashes.set(i, { term: e.term, hash });
+        return hash;
+      }
+    }
+    return this.state.hashAtOrBefore(log.snapshot.index);
+  }
+}

@@ -1,0 +1,187 @@
+// The replicated state machine every node builds from the committed log: MeshShape (crate apply
+// rules, revoada-reference §4.1), the target topology and the running FabricStrategy as replicated
+// settings, and the attestation chain whose blocks travel inside RoleAssignment entries.
+// Deterministic: the same committed entries give byte-identical state (and snapshots) everywhere.
+
+import { blockHashHex, canonicalBytes, decodeBlock, encodeBlock, ZERO_HASH_HEX, type RoleAttestationBlock, type WitnessSignature } from '../attestation/block';
+import type { Ed25519Verifier } from '../crypto/ed25519';
+import { utf8DecodeStrict, utf8Encode } from '../kit/bytes';
+import { describeJsonError, isJsonObject, parseJson } from '../kit/json';
+import { err, ok, type Result } from '../kit/result';
+import { PRESCRIBED_HOMELAB, type FabricStrategy } from '../types/fabric';
+import { MeshShape } from '../types/mesh-shape';
+import { nodeIdToBytes, type DecodeError, type NodeId } from '../types/node-id';
+import { isNodeRole, type NodeRole } from '../types/roles';
+import { HOMELAB_TARGET, type TargetTopology } from '../types/target';
+import { decodeCommand, decodeStrategy, decodeTarget, describeCommand, encodeCommandText, type Command } from './commands';
+import type { Entry } from './types';
+
+export interface ChainBlock {
+  readonly block: RoleAttestationBlock;
+  readonly hash: string;
+  /** Witness signatures in log order (verified, de-duplicated); outside the hashed bytes. */
+  readonly witnesses: WitnessSignature[];
+}
+
+export type ApplyOutcome =
+  | { readonly kind: 'noop' }
+  | { readonly kind: 'applied'; readonly command: Command }
+  | { readonly kind: 'fault'; readonly message: string };
+
+export class ReplicatedState {
+  shape = new MeshShape();
+  target: TargetTopology = HOMELAB_TARGET;
+  strategy: FabricStrategy = PRESCRIBED_HOMELAB;
+  readonly chain: ChainBlock[] = [];
+  private readonly chainByIndex = new Map<number, ChainBlock>();
+  appliedIndex = 0;
+  appliedTerm = 0;
+  /** Entries that could not be applied (a bug or a forged log), kept for the event log. */
+  readonly faults: string[] = [];
+
+  constructor(private readonly verifier: Ed25519Verifier) {}
+
+  headHash(): string {
+    return this.chain.length === 0 ? ZERO_HASH_HEX : this.chain[this.chain.length - 1]!.hash;
+  }
+
+  /** Hash of the last block whose Raft index is ≤ index (ZERO_HASH when none). */
+  hashAtOrBefore(index: number): string {
+    for (let i = this.chain.length - 1; i >= 0; i--) {
+      const c = this.chain[i]!;
+      if (Number(c.block.raftLogIndex) <= index) return c.hash;
+    }
+    return ZERO_HASH_HEX;
+  }
+
+  blockAt(index: number): ChainBlock | undefined {
+    return this.chainByIndex.get(index);
+  }
+
+  /** Blocks with witnesses attached, as the crate's block type. */
+  blocks(): RoleAttestationBlock[] {
+    return this.chain.map((c) => ({ ...c.block, witnessSignatures: c.witnesses.slice() }));
+  }
+
+  apply(entry: Entry): ApplyOutcome {
+    this.appliedIndex = entry.index;
+    this.appliedTerm = entry.term;
+    if (entry.data.length === 0) return { kind: 'noop' };
+    const decoded = decodeCommand(entry.data);
+    if (!decoded.ok) return this.fault(`entry ${entry.index}: ${decoded.error.path}: ${decoded.error.message}`);
+    const cmd = decoded.value;
+    switch (cmd.kind) {
+      case 'role':
+        this.shape.apply(cmd.assignment, entry.term, entry.index);
+        if (cmd.block) {
+          const problem = this.appendBlock(cmd.block, entry);
+          if (problem) return this.fault(`entry ${entry.index}: ${problem}`);
+        }
+        break;
+      case 'target':
+        this.target = cmd.target;
+        break;
+      case 'strategy':
+        this.strategy = cmd.strategy;
+        break;
+      case 'member':
+        break; // membership lives in the Raft configuration
+      case 'witness':
+        for (const w of cmd.signatures) this.addWitness(w.index, { witness: w.witness, signature: w.signature });
+        break;
+    }
+    return { kind: 'applied', command: cmd };
+  }
+
+  private fault(message: string): ApplyOutcome {
+    this.faults.push(message);
+    if (this.faults.length > 100) this.faults.shift();
+    return { kind: 'fault', message };
+  }
+
+  private appendBlock(block: RoleAttestationBlock, entry: Entry): string | null {
+    if (Number(block.raftLogIndex) !== entry.index || Number(block.raftTerm) !== entry.term) {
+      return `block claims term ${block.raftTerm} index ${block.raftLogIndex} but sits at ${entry.term}/${entry.index}`;
+    }
+    if (block.prevHash !== this.headHash()) return `block prev_hash ${block.prevHash.slice(0, 12)} does not link to head ${this.headHash().slice(0, 12)}`;
+    if (!this.verifier.verify(nodeIdToBytes(block.leader), canonicalBytes(block), block.leaderSignature)) {
+      return `block leader signature does not verify`;
+    }
+    const c: ChainBlock = { block: { ...block, witnessSignatures: [] }, hash: blockHashHex(block), witnesses: [] };
+    for (const w of block.witnessSignatures) this.addWitnessTo(c, w);
+    this.chain.push(c);
+    this.chainByIndex.set(entry.index, c);
+    return null;
+  }
+
+  private addWitness(index: number, w: WitnessSignature): void {
+    const c = this.chainByIndex.get(index);
+    if (c) this.addWitnessTo(c, w);
+  }
+
+  private addWitnessTo(c: ChainBlock, w: WitnessSignature): void {
+    if (w.witness === c.block.leader || c.witnesses.some((x) => x.witness === w.witness)) return;
+    if (!this.verifier.verify(nodeIdToBytes(w.witness), canonicalBytes(c.block), w.signature)) return;
+    c.witnesses.push(w);
+  }
+
+  // ------------------------------------------------------------- snapshots
+
+  /** Deterministic serialization (the Raft snapshot's data). */
+  encode(): Uint8Array {
+    const record = this.shape.toRecord();
+    const shape = Object.keys(record).map((id) => `"${id}":[${record[id]!.map((r) => `"${r}"`).join(',')}]`).join(',');
+    const target = encodeCommandText({ kind: 'target', target: this.target });
+    const strategy = encodeCommandText({ kind: 'strategy', strategy: this.strategy });
+    const chain = this.blocks().map(encodeBlock).join(',');
+    return utf8Encode(
+      `{"v":1,"applied_index":${this.appliedIndex},"applied_term":${this.appliedTerm},` +
+      `"shape":{"assignments":{${shape}},"last_applied_term":${this.shape.lastAppliedTerm},"last_applied_index":${this.shape.lastAppliedIndex}},` +
+      `"target":${target},"strategy":${strategy},"chain":[${chain}]}`,
+    );
+  }
+
+  static decode(bytes: Uint8Array, verifier: Ed25519Verifier): Result<ReplicatedState, DecodeError> {
+    const text = utf8DecodeStrict(bytes);
+    if (text === null) return err({ path: '$', message: 'snapshot is not valid UTF-8' });
+    const parsed = parseJson(text);
+    if (!parsed.ok) return err({ path: '$', message: describeJsonError(parsed.error, 'snapshot') });
+    const v = parsed.value;
+    if (!isJsonObject(v) || v['v'] !== 1) return err({ path: '$.v', message: 'unsupported snapshot version' });
+    const state = new ReplicatedState(verifier);
+    const num = (x: unknown): number => (typeof x === 'number' ? x : 0);
+    state.appliedIndex = num(v['applied_index']);
+    state.appliedTerm = num(v['applied_term']);
+    const shape = v['shape'];
+    if (!isJsonObject(shape) || !isJsonObject(shape['assignments'])) return err({ path: '$.shape', message: 'expected a shape object' });
+    const record: Record<string, NodeRole[]> = {};
+    for (const [id, roles] of Object.entries(shape['assignments'])) {
+      if (!Array.isArray(roles) || !roles.every(isNodeRole)) return err({ path: `$.shape.assignments.${id}`, message: 'expected role names' });
+      record[id] = roles as NodeRole[];
+    }
+    state.shape = MeshShape.fromRecord(record, num(shape['last_applied_term']), num(shape['last_applied_index']));
+    const target = isJsonObject(v['target']) ? decodeTarget(v['target']['target'], '$.target.target') : err({ path: '$.target', message: 'missing' });
+    if (!target.ok) return target;
+    state.target = target.value;
+    const strategy = isJsonObject(v['strategy']) ? decodeStrategy(v['strategy']['strategy'], '$.strategy.strategy') : err({ path: '$.strategy', message: 'missing' });
+    if (!strategy.ok) return strategy;
+    state.strategy = strategy.value;
+    const chain = v['chain'];
+    if (!Array.isArray(chain)) return err({ path: '$.chain', message: 'expected an array of blocks' });
+    for (let i = 0; i < chain.length; i++) {
+      const b = decodeBlock(chain[i], `$.chain[${i}]`);
+      if (!b.ok) return b;
+      const c: ChainBlock = { block: { ...b.value, witnessSignatures: [] }, hash: blockHashHex(b.value), witnesses: b.value.witnessSignatures.slice() };
+      if (b.value.prevHash !== state.headHash()) return err({ path: `$.chain[${i}].prev_hash`, message: 'does not link to the previous block' });
+      state.chain.push(c);
+      state.chainByIndex.set(Number(b.value.raftLogIndex), c);
+    }
+    return ok(state);
+  }
+
+  describeLast(cmd: Command): string {
+    return describeCommand(cmd);
+  }
+}
+
+export type { NodeId };

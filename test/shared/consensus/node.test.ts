@@ -1,0 +1,108 @@
+// ConsensusNode: blocks sealed into the log, voters = etcd holders, snapshots round-trip, bad
+// entries are reported with a path.
+
+import { describe, expect, it } from 'vitest';
+import { blockHashHex, ZERO_HASH_HEX } from '../../../shared/attestation/block';
+import { decodeCommand } from '../../../shared/consensus/commands';
+import { ConsensusNode } from '../../../shared/consensus/node';
+import { ReplicatedState } from '../../../shared/consensus/replicated-state';
+import { utf8Encode } from '../../../shared/kit/bytes';
+import { Prng } from '../../../shared/kit/prng';
+import { PRESCRIBED_HOMELAB } from '../../../shared/types/fabric';
+import { promote, demote } from '../../../shared/types/roles';
+import { HA_THREE_TARGET } from '../../../shared/types/target';
+import { nodeEd25519, nodeSignerFromSeed } from '../../../electron/node/ed25519-node';
+
+function makeNode(seed: number): ConsensusNode {
+  const s = new Uint8Array(32).fill(seed);
+  return new ConsensusNode({ signer: nodeSignerFromSeed(s), verifier: nodeEd25519, clock: { nowMs: () => 1_700_000_000_000 + seed }, prng: new Prng(seed) });
+}
+
+function drain(nodes: ConsensusNode[]): void {
+  for (let round = 0; round < 50; round++) {
+    const msgs = [];
+    for (const n of nodes) {
+      while (n.hasReady()) {
+        const rd = n.ready();
+        msgs.push(...rd.messages, ...rd.messagesAfterPersist);
+        n.advance(rd);
+      }
+    }
+    if (msgs.length === 0) return;
+    for (const m of msgs) nodes.find((n) => n.id === m.to)?.step(m);
+  }
+}
+
+describe('ConsensusNode', () => {
+  it('bootstraps a one-voter cluster whose genesis block grants etcd; later role entries link to it', () => {
+    const a = makeNode(1);
+    a.bootstrap();
+    drain([a]);
+    for (let i = 0; i < 30 && !a.isLeader(); i++) { a.tick(); drain([a]); }
+    expect(a.isLeader()).toBe(true);
+    const r = a.proposeRole(promote(a.id, ['api_server'], 'operator'));
+    expect(r.ok).toBe(true);
+    drain([a]);
+    const blocks = a.state.blocks();
+    expect(blocks.length).toBe(2);
+    expect(blocks[0]!.prevHash).toBe(ZERO_HASH_HEX);
+    expect(blocks[1]!.prevHash).toBe(blockHashHex(blocks[0]!));
+    expect(blocks[1]!.leader).toBe(a.id);
+    expect(a.state.shape.rolesOf(a.id)).toEqual(['api_server', 'etcd']);
+  });
+
+  it('a role change granting etcd is the configuration change (same entry); followers witness blocks', () => {
+    const a = makeNode(1);
+    const b = makeNode(2);
+    const c = makeNode(3);
+    a.bootstrap();
+    const all = [a, b, c];
+    drain(all);
+    for (let i = 0; i < 30 && !a.isLeader(); i++) { a.tick(); drain(all); }
+    for (const n of [b, c]) { a.addLearner(n.id); drain(all); }
+    a.proposeRole(promote(b.id, ['etcd'], 'scaling_up'));
+    const entry = a.raft.log.entry(a.raft.log.lastIndex())!;
+    expect(entry.conf).toEqual({ op: 'add-voter', peer: b.id });
+    drain(all);
+    a.proposeRole(promote(c.id, ['etcd'], 'scaling_up'));
+    drain(all);
+    for (let i = 0; i < 25; i++) { for (const n of all) n.tick(); drain(all); }
+    expect(a.raft.conf().voters).toEqual(a.state.shape.holders('etcd'));
+    expect(a.raft.conf().voters.length).toBe(3);
+    // Every node holds the same chain, and the promote(c) block carries b's witness signature.
+    const last = a.state.blocks().at(-1)!;
+    expect(last.witnessSignatures.map((w) => w.witness)).toContain(b.id);
+    for (const n of [b, c]) expect(n.state.encode()).toEqual(a.state.encode());
+    // Demoting etcd turns the voter back into a learner in the same entry.
+    a.proposeRole(demote(c.id, ['etcd'], 'rebalance'));
+    drain(all);
+    expect(a.raft.conf().learners).toContain(c.id);
+    expect(a.raft.conf().voters).toEqual(a.state.shape.holders('etcd'));
+  });
+
+  it('replicates target and strategy; the snapshot round-trips byte for byte', () => {
+    const a = makeNode(4);
+    a.bootstrap();
+    drain([a]);
+    for (let i = 0; i < 30 && !a.isLeader(); i++) { a.tick(); drain([a]); }
+    a.proposeTarget(HA_THREE_TARGET);
+    a.proposeStrategy({ ...PRESCRIBED_HOMELAB, name: 'custom' });
+    drain([a]);
+    expect(a.state.target).toEqual(HA_THREE_TARGET);
+    expect(a.state.strategy.name).toBe('custom');
+    const bytes = a.state.encode();
+    const back = ReplicatedState.decode(bytes, nodeEd25519);
+    expect(back.ok && back.value.encode()).toEqual(bytes);
+  });
+
+  it('rejects malformed commands with a path, and a faulty entry is recorded, not applied', () => {
+    const bad = decodeCommand(utf8Encode('{"kind":"target","target":{"api_servers":-1}}'));
+    expect(bad).toMatchObject({ ok: false, error: { path: '$.target.api_servers' } });
+    expect(decodeCommand(utf8Encode('{"kind":"nope"}'))).toMatchObject({ ok: false, error: { path: '$.kind' } });
+    expect(decodeCommand(new Uint8Array([0xff]))).toMatchObject({ ok: false });
+    const st = new ReplicatedState(nodeEd25519);
+    const outcome = st.apply({ term: 1, index: 1, data: utf8Encode('{"kind":"role"') });
+    expect(outcome.kind).toBe('fault');
+    expect(st.faults.length).toBe(1);
+  });
+});
