@@ -94,6 +94,7 @@ export class PolicyEngine {
   private readonly health = new Map<NodeId, HealthHistory>();
   private lastShape: Record<string, readonly NodeRole[]> | null = null;
   private observedOnce = false;
+  private lastObservedAt = -Infinity;
 
   constructor(config: Partial<PolicyEngineConfig> & { readonly target: TargetTopology }) {
     this.config = { topology: null, damping: DEFAULT_DAMPING, ...config };
@@ -156,10 +157,15 @@ export class PolicyEngine {
       for (const id of ids) {
         const before = (this.lastShape[id] ?? []).join(',');
         const after = (record[id] ?? []).join(',');
-        if (before !== after) this.lastChange.set(id as NodeId, Math.max(this.lastChange.get(id as NodeId) ?? -Infinity, nowMs));
+        if (before === after) continue;
+        // A change this engine proposed since the last look keeps its proposal time; anything
+        // else (another leader, an operator) is dated to now, the earliest we can know of it.
+        const proposed = this.lastChange.get(id as NodeId);
+        if (proposed === undefined || proposed < this.lastObservedAt) this.lastChange.set(id as NodeId, nowMs);
       }
     }
     this.lastShape = record;
+    this.lastObservedAt = nowMs;
   }
 
   private heldBack(nowMs: number): Map<NodeId, string> {

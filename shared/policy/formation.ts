@@ -8,9 +8,9 @@ import { compareNodeIds, parseNodeIdHex, type NodeId } from '../types/node-id';
 import { demote, MASTER_ROLES, promote, type NodeRole, type RoleAssignment } from '../types/roles';
 import type { PolicyOutput, PolicyShortfall } from './auto-replacement';
 import { TopologyReactor, type Observation } from './reactor';
-import type { TopologyStrategy } from './strategies';
+import { phalanxTargetMasters, type TopologyStrategy } from './strategies';
 import { TopoAssignment, type TopoNodeState, type Transition } from './topology';
-import { canServe, isAlive, normalizeView, type MembershipView } from './view';
+import { canServe, compareCandidates, isAlive, normalizeView, type MembershipView } from './view';
 
 export const FORMATION = 'formation';
 
@@ -65,6 +65,19 @@ export class FormationPolicy {
       const cmd = translate(t, shape);
       if (cmd) commands.push(cmd);
     }
+    // Beyond the crate (whose reactor only bootstraps and reacts to loss): after a strategy change
+    // or growth, bring the live masters up to the strategy's count, behind the same quorum witness.
+    const promotes = observation.transitions.some((t) => (t.kind === 'promote' || t.kind === 'reassign') && (t.role === 'master' || t.role === 'bootstrap'));
+    if (!promotes && failed.length === 0) {
+      const liveMasters = current.nodesWithRole('master').filter((id) => alive.has(id as NodeId));
+      const serving = members.filter((m) => canServe(m) && !excluded.has(m.id) && current.get(m.id) !== 'departing');
+      const desired = desiredMasters(this.strategy, serving.length + liveMasters.filter((id) => !serving.some((m) => m.id === id)).length);
+      if (liveMasters.length > 0 && liveMasters.length < desired && current.quorumWitness(eligible).ok) {
+        const masterSet = new Set(liveMasters);
+        const grow = serving.filter((m) => !masterSet.has(m.id)).sort(compareCandidates).slice(0, desired - liveMasters.length);
+        for (const m of grow) commands.push(promote(m.id, MASTER_ROLES, 'scaling_up'));
+      }
+    }
     const shortfalls: PolicyShortfall[] = [];
     if (observation.withheld && observation.withheld.configuredVoters > 0) {
       shortfalls.push({ reason: 'no_quorum', detail: `topology ${this.strategy.name}: ${observation.withheld.reachableVoters} of ${observation.withheld.configuredVoters} voters reachable` });
@@ -74,6 +87,19 @@ export class FormationPolicy {
       shortfalls.push({ reason: 'not_enough_nodes', detail: `topology ${this.strategy.name} needs ${this.strategy.minNodes} node${this.strategy.minNodes === 1 ? '' : 's'} that can serve; ${eligible.length} can` });
     }
     return { commands, shortfalls, observation };
+  }
+}
+
+/** The number of masters the strategy keeps with `n` nodes that can serve. */
+export function desiredMasters(strategy: TopologyStrategy, n: number): number {
+  switch (strategy.name) {
+    case 'solo': return Math.min(1, n);
+    case 'pair': return Math.min(2, n);
+    case 'quorum_3m':
+    case 'cluster_3m_nw':
+      return Math.min(3, n);
+    case 'mesh_all_peers': return n;
+    case 'phalanx': return n === 0 ? 0 : Math.max(1, phalanxTargetMasters(n));
   }
 }
 
