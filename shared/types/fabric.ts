@@ -1,5 +1,5 @@
 // FabricStrategy and FabricFace value types (revoada-reference §2.7). Parsing, YAML/JSON encoding
-// and prove_liveness live in shared/fabric/; these are the plain shapes every layer shares.
+// and prove_liveness live in shared/policy/fabric.ts; these are the plain shapes every layer shares.
 
 export interface OpenRaftConsensus {
   readonly algorithm: 'open-raft';
