@@ -1,0 +1,268 @@
+// Durable Raft storage: an append-only write-ahead log plus an atomically replaced snapshot file.
+//
+// wal.log is a sequence of records   [u32 length][u32 crc32][u8 kind][payload]   (little-endian;
+// length counts kind + payload; crc32 covers kind + payload). Kinds: 1 = entry, 2 = hard state.
+// An entry whose index is ≤ the last logged index supersedes that suffix (Raft §5.3 truncation),
+// resolved at replay. snapshot.bin = "RVSN" [u32 crc32][u32 length][snapshot codec bytes].
+//
+// Durability rules (what the host relies on): save(ready) writes the snapshot (atomically), then one
+// write() of all entry records followed by the hard-state record, then fdatasync — and only then
+// returns, so votes and acknowledgements leave after their state is on disk.
+//
+// Recovery: a damaged LAST record (length beyond end of file, short header, bad checksum on the
+// final record, or a zero-filled tail) is a torn write: the file is truncated to the last good
+// record and the loss is reported. Damage followed by further valid data is corruption: open fails
+// with the byte offset and never silently skips records.
+// Compaction: after a snapshot is saved, the log is rewritten (tmp + fsync + rename + fsync dir)
+// with only the hard state and the entries after the snapshot.
+
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import {
+  decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardState, encodeSnapshot,
+} from '../../shared/consensus/codec';
+import type { Ready, RestoredState } from '../../shared/consensus/raft';
+import type { Entry, HardState, Snapshot } from '../../shared/consensus/types';
+import { EMPTY_HARD_STATE } from '../../shared/consensus/raft';
+import { fsyncDir, writeFileAtomic } from './atomic-file';
+
+const KIND_ENTRY = 1;
+const KIND_HARD_STATE = 2;
+const HEADER = 8;
+const RECORD_MAX = 256 << 20;
+const SNAP_MAGIC = [0x52, 0x56, 0x53, 0x4e]; // "RVSN"
+
+export class WalCorruptionError extends Error {
+  override name = 'WalCorruptionError';
+  constructor(readonly file: string, readonly offset: number, detail: string) {
+    super(`${file}: corrupt at byte ${offset}: ${detail}`);
+  }
+}
+
+export interface WalOpenReport {
+  /** Bytes cut from a torn tail (0 when the log ended cleanly). */
+  readonly truncatedBytes: number;
+  readonly records: number;
+}
+
+function crcOf(bytes: Uint8Array): number {
+  return crc32(bytes) >>> 0;
+}
+
+function record(kind: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HEADER + 1 + payload.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 1 + payload.length, true);
+  out[HEADER] = kind;
+  out.set(payload, HEADER + 1);
+  view.setUint32(4, crcOf(out.subarray(HEADER)), true);
+  return out;
+}
+
+interface Replayed {
+  hardState: HardState;
+  entries: Entry[];
+  validEnd: number;
+  records: number;
+}
+
+/** Parses a whole log image. Throws WalCorruptionError for mid-file damage. */
+export function replayLog(file: string, bytes: Uint8Array, snapshotIndex: number): Replayed {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 0;
+  let hardState = EMPTY_HARD_STATE;
+  let entries: Entry[] = [];
+  let records = 0;
+  const tornFrom = (at: number): Replayed => ({ hardState, entries, validEnd: at, records });
+  while (pos < bytes.length) {
+    if (bytes.length - pos < HEADER) return tornFrom(pos);
+    const length = view.getUint32(pos, true);
+    const sum = view.getUint32(pos + 4, true);
+    if (length === 0) {
+      // A zero-filled tail (the file system extended the file, the data never landed) is torn;
+      // zeros followed by data are corruption.
+      if (bytes.subarray(pos).every((b) => b === 0)) return tornFrom(pos);
+      throw new WalCorruptionError(file, pos, 'zero-length record followed by data');
+    }
+    if (length > RECORD_MAX) {
+      if (pos + HEADER + length > bytes.length && bytes.length - pos < RECORD_MAX) return tornFrom(pos);
+      throw new WalCorruptionError(file, pos, `record length ${length} exceeds ${RECORD_MAX}`);
+    }
+    const end = pos + HEADER + length;
+    if (end > bytes.length) return tornFrom(pos);
+    const body = bytes.subarray(pos + HEADER, end);
+    if (crcOf(body) !== sum) {
+      if (end === bytes.length) return tornFrom(pos); // the final record was torn
+      throw new WalCorruptionError(file, pos, 'checksum mismatch in a record followed by more data');
+    }
+    const payload = body.subarray(1);
+    if (body[0] === KIND_ENTRY) {
+      const e = decodeEntry(payload);
+      if (!e.ok) throw new WalCorruptionError(file, pos + HEADER + 1 + e.error.offset, e.error.message);
+      const entry = e.value;
+      if (entry.index > snapshotIndex) {
+        const first = entries.length > 0 ? entries[0]!.index : entry.index;
+        if (entries.length > 0 && entry.index > entries[entries.length - 1]!.index + 1) {
+          throw new WalCorruptionError(file, pos, `entry ${entry.index} leaves a gap after ${entries[entries.length - 1]!.index}`);
+        }
+        if (entry.index < first) entries = [];
+        else entries.length = entry.index - first;
+        if (entries.length === 0 && entry.index !== snapshotIndex + 1 && snapshotIndex > 0) {
+          throw new WalCorruptionError(file, pos, `first entry ${entry.index} does not follow snapshot ${snapshotIndex}`);
+        }
+        entries.push(entry);
+      }
+    } else if (body[0] === KIND_HARD_STATE) {
+      const h = decodeHardState(payload);
+      if (!h.ok) throw new WalCorruptionError(file, pos + HEADER + 1 + h.error.offset, h.error.message);
+      hardState = h.value;
+    } else {
+      throw new WalCorruptionError(file, pos + HEADER, `unknown record kind ${body[0]}`);
+    }
+    records++;
+    pos = end;
+  }
+  return { hardState, entries, validEnd: pos, records };
+}
+
+export class Wal {
+  private fd: number;
+  private readonly logFile: string;
+  private readonly snapFile: string;
+  private snapshot: Snapshot | null;
+  private hardState: HardState;
+  /** Index/term of the entries currently in the log file (for compaction rewrites). */
+  private entries: Entry[];
+  readonly report: WalOpenReport;
+  readonly restored: RestoredState;
+  private closed = false;
+  private size: number;
+
+  private constructor(readonly dir: string) {
+    this.logFile = path.join(dir, 'wal.log');
+    this.snapFile = path.join(dir, 'snapshot.bin');
+    this.snapshot = this.readSnapshotFile();
+    const bytes = existsSync(this.logFile) ? new Uint8Array(readFileSync(this.logFile)) : new Uint8Array(0);
+    const replay = replayLog(this.logFile, bytes, this.snapshot?.index ?? 0);
+    this.fd = openSync(this.logFile, existsSync(this.logFile) ? 'r+' : 'w+', 0o600);
+    const truncatedBytes = bytes.length - replay.validEnd;
+    if (truncatedBytes > 0) {
+      ftruncateSync(this.fd, replay.validEnd);
+      fdatasyncSync(this.fd);
+    }
+    this.size = replay.validEnd;
+    this.hardState = replay.hardState;
+    this.entries = replay.entries;
+    // Commit can never exceed what the log holds (an fsync'd hard state follows its entries).
+    const last = this.entries.length > 0 ? this.entries[this.entries.length - 1]!.index : this.snapshot?.index ?? 0;
+    if (this.hardState.commit > last) throw new WalCorruptionError(this.logFile, replay.validEnd, `commit ${this.hardState.commit} beyond last entry ${last}`);
+    this.report = { truncatedBytes, records: replay.records };
+    this.restored = { hardState: this.hardState, snapshot: this.snapshot, entries: this.entries.slice() };
+  }
+
+  /** Opens (creating if needed) the storage in `dir`. Throws WalCorruptionError on corruption. */
+  static open(dir: string): Wal {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const existed = existsSync(path.join(dir, 'wal.log'));
+    const wal = new Wal(dir);
+    if (!existed) fsyncDir(dir);
+    return wal;
+  }
+
+  private readSnapshotFile(): Snapshot | null {
+    if (!existsSync(this.snapFile)) return null;
+    const bytes = new Uint8Array(readFileSync(this.snapFile));
+    if (bytes.length < 12 || SNAP_MAGIC.some((b, i) => bytes[i] !== b)) throw new WalCorruptionError(this.snapFile, 0, 'not a revoada snapshot file');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const sum = view.getUint32(4, true);
+    const length = view.getUint32(8, true);
+    const body = bytes.subarray(12);
+    if (body.length !== length) throw new WalCorruptionError(this.snapFile, 8, `length ${length} but ${body.length} bytes present`);
+    if (crcOf(body) !== sum) throw new WalCorruptionError(this.snapFile, 4, 'checksum mismatch');
+    const snap = decodeSnapshot(body);
+    if (!snap.ok) throw new WalCorruptionError(this.snapFile, 12 + snap.error.offset, snap.error.message);
+    return snap.value;
+  }
+
+  /** Persists a Ready's snapshot, entries and hard state; returns once they are on disk. */
+  save(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): void {
+    if (rd.snapshot) this.saveSnapshot(rd.snapshot);
+    if (rd.entries.length === 0 && !rd.hardState) return;
+    const parts: Uint8Array[] = [];
+    for (const e of rd.entries) parts.push(record(KIND_ENTRY, encodeEntry(e)));
+    if (rd.hardState) parts.push(record(KIND_HARD_STATE, encodeHardState(rd.hardState)));
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const buf = Buffer.allocUnsafe(total);
+    let off = 0;
+    for (const p of parts) {
+      buf.set(p, off);
+      off += p.length;
+    }
+    this.writeAll(buf);
+    fdatasyncSync(this.fd);
+    this.track(rd.entries, rd.hardState);
+  }
+
+  private writeAll(buf: Uint8Array): void {
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.size + off);
+    this.size += buf.length;
+  }
+
+  private track(entries: readonly Entry[], hs: HardState | null): void {
+    if (hs) this.hardState = hs;
+    if (entries.length === 0) return;
+    const first = entries[0]!.index;
+    const base = this.entries.length > 0 ? this.entries[0]!.index : first;
+    this.entries.length = Math.max(0, Math.min(this.entries.length, first - base));
+    this.entries.push(...entries);
+  }
+
+  /**
+   * Saves a snapshot (from the leader, or from local compaction) atomically and rewrites the log
+   * without the entries it covers.
+   */
+  saveSnapshot(snap: Snapshot): void {
+    if (this.snapshot && snap.index <= this.snapshot.index) return;
+    const body = encodeSnapshot(snap);
+    const file = new Uint8Array(12 + body.length);
+    file.set(SNAP_MAGIC, 0);
+    const view = new DataView(file.buffer);
+    view.setUint32(4, crcOf(body), true);
+    view.setUint32(8, body.length, true);
+    file.set(body, 12);
+    writeFileAtomic(this.snapFile, file);
+    this.snapshot = snap;
+    // Keep the suffix only if it continues the snapshot (same term at snap.index).
+    const at = this.entries.find((e) => e.index === snap.index);
+    this.entries = at && at.term === snap.term ? this.entries.filter((e) => e.index > snap.index) : [];
+    this.rewriteLog();
+  }
+
+  private rewriteLog(): void {
+    const parts: Uint8Array[] = this.entries.map((e) => record(KIND_ENTRY, encodeEntry(e)));
+    parts.push(record(KIND_HARD_STATE, encodeHardState(this.hardState)));
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const buf = new Uint8Array(total);
+    let off = 0;
+    for (const p of parts) {
+      buf.set(p, off);
+      off += p.length;
+    }
+    closeSync(this.fd);
+    writeFileAtomic(this.logFile, buf);
+    this.fd = openSync(this.logFile, 'r+');
+    this.size = buf.length;
+  }
+
+  logBytes(): number {
+    return fstatSync(this.fd).size;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

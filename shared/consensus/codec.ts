@@ -1,0 +1,277 @@
+// Binary codec for Raft data on the wire and on disk: entries, hard state, snapshots, messages.
+// Little-endian; numbers are float64 holding non-negative safe integers; strings are u32-length
+// UTF-8; byte strings are u32-length. Decoding is total: any input gives a value or a CodecError
+// naming the field and offset, never an exception.
+
+import { utf8DecodeStrict, utf8Encode } from '../kit/bytes';
+import { err, ok, type Result } from '../kit/result';
+import type { ConfChange, ConfState, Entry, HardState, Message, MessageType, Snapshot } from './types';
+
+export interface CodecError {
+  readonly offset: number;
+  readonly message: string;
+}
+
+const MESSAGE_TYPES: readonly MessageType[] = ['app', 'app-resp', 'vote', 'vote-resp', 'prevote', 'prevote-resp', 'heartbeat', 'heartbeat-resp', 'snap', 'prop'];
+const CONF_OPS = ['add-voter', 'add-learner', 'remove'] as const;
+
+export class Writer {
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
+  length = 0;
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.reserve(1);
+    this.buf[this.length++] = v;
+  }
+
+  u32(v: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, v, true);
+    this.length += 4;
+  }
+
+  num(v: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.u32(b.length);
+    this.reserve(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  str(s: string): void {
+    this.bytes(utf8Encode(s));
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+class Fail {
+  constructor(readonly offset: number, readonly message: string) {}
+}
+
+export class Reader {
+  private readonly view: DataView;
+  pos = 0;
+
+  constructor(private readonly buf: Uint8Array, private readonly bytesMax = 64 << 20) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  private need(n: number, what: string): void {
+    if (this.pos + n > this.buf.length) throw new Fail(this.pos, `truncated ${what}: need ${n} bytes, ${this.buf.length - this.pos} left`);
+  }
+
+  u8(what: string): number {
+    this.need(1, what);
+    return this.buf[this.pos++]!;
+  }
+
+  u32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  num(what: string): number {
+    this.need(8, what);
+    const v = this.view.getFloat64(this.pos, true);
+    if (!Number.isSafeInteger(v) || v < 0) throw new Fail(this.pos, `${what} is not a non-negative safe integer (${v})`);
+    this.pos += 8;
+    return v;
+  }
+
+  bytes(what: string): Uint8Array {
+    const n = this.u32(`${what} length`);
+    if (n > this.bytesMax) throw new Fail(this.pos - 4, `${what} length ${n} exceeds ${this.bytesMax}`);
+    this.need(n, what);
+    const out = this.buf.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  str(what: string): string {
+    const at = this.pos;
+    const s = utf8DecodeStrict(this.bytes(what));
+    if (s === null) throw new Fail(at, `${what} is not valid UTF-8`);
+    return s;
+  }
+
+  done(what: string): void {
+    if (this.pos !== this.buf.length) throw new Fail(this.pos, `${this.buf.length - this.pos} trailing bytes after ${what}`);
+  }
+}
+
+function decodeWith<T>(bytes: Uint8Array, what: string, f: (r: Reader) => T): Result<T, CodecError> {
+  const r = new Reader(bytes);
+  try {
+    const v = f(r);
+    r.done(what);
+    return ok(v);
+  } catch (e) {
+    if (e instanceof Fail) return err({ offset: e.offset, message: e.message });
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- pieces
+
+export function writeConf(w: Writer, c: ConfState): void {
+  w.u32(c.voters.length);
+  for (const v of c.voters) w.str(v);
+  w.u32(c.learners.length);
+  for (const l of c.learners) w.str(l);
+}
+
+function readList(r: Reader, what: string): string[] {
+  const n = r.u32(`${what} count`);
+  if (n > 10_000) throw new Fail(r.pos - 4, `${what} count ${n} too large`);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(r.str(`${what}[${i}]`));
+  return out;
+}
+
+export function readConf(r: Reader): ConfState {
+  return { voters: readList(r, 'voters'), learners: readList(r, 'learners') };
+}
+
+export function writeEntry(w: Writer, e: Entry): void {
+  w.u8(e.conf ? 1 : 0);
+  w.num(e.term);
+  w.num(e.index);
+  if (e.conf) {
+    w.u8(CONF_OPS.indexOf(e.conf.op));
+    w.str(e.conf.peer);
+  }
+  w.bytes(e.data);
+}
+
+export function readEntry(r: Reader): Entry {
+  const flags = r.u8('entry flags');
+  if (flags > 1) throw new Fail(r.pos - 1, `unknown entry flags ${flags}`);
+  const term = r.num('entry term');
+  const index = r.num('entry index');
+  let conf: ConfChange | undefined;
+  if (flags === 1) {
+    const op = CONF_OPS[r.u8('conf op')];
+    if (!op) throw new Fail(r.pos - 1, 'unknown configuration change op');
+    conf = { op, peer: r.str('conf peer') };
+  }
+  const data = r.bytes('entry data');
+  return conf ? { term, index, data, conf } : { term, index, data };
+}
+
+export function writeSnapshot(w: Writer, s: Snapshot): void {
+  w.num(s.index);
+  w.num(s.term);
+  writeConf(w, s.conf);
+  w.bytes(s.data);
+}
+
+export function readSnapshot(r: Reader): Snapshot {
+  return { index: r.num('snapshot index'), term: r.num('snapshot term'), conf: readConf(r), data: r.bytes('snapshot data') };
+}
+
+export function writeHardState(w: Writer, h: HardState): void {
+  w.num(h.term);
+  w.str(h.vote ?? '');
+  w.num(h.commit);
+}
+
+export function readHardState(r: Reader): HardState {
+  const term = r.num('term');
+  const vote = r.str('vote');
+  return { term, vote: vote === '' ? null : vote, commit: r.num('commit') };
+}
+
+// ---------------------------------------------------------------- whole values
+
+export function encodeEntry(e: Entry): Uint8Array {
+  const w = new Writer();
+  writeEntry(w, e);
+  return w.finish();
+}
+
+export function decodeEntry(bytes: Uint8Array): Result<Entry, CodecError> {
+  return decodeWith(bytes, 'entry', readEntry);
+}
+
+export function encodeHardState(h: HardState): Uint8Array {
+  const w = new Writer();
+  writeHardState(w, h);
+  return w.finish();
+}
+
+export function decodeHardState(bytes: Uint8Array): Result<HardState, CodecError> {
+  return decodeWith(bytes, 'hard state', readHardState);
+}
+
+export function encodeSnapshot(s: Snapshot): Uint8Array {
+  const w = new Writer();
+  writeSnapshot(w, s);
+  return w.finish();
+}
+
+export function decodeSnapshot(bytes: Uint8Array): Result<Snapshot, CodecError> {
+  return decodeWith(bytes, 'snapshot', readSnapshot);
+}
+
+export function encodeMessage(m: Message): Uint8Array {
+  const w = new Writer();
+  w.u8(MESSAGE_TYPES.indexOf(m.type));
+  w.str(m.from);
+  w.str(m.to);
+  w.num(m.term);
+  w.num(m.logTerm);
+  w.num(m.index);
+  w.num(m.commit);
+  w.u8(m.reject ? 1 : 0);
+  w.num(m.rejectHint);
+  w.u32(m.entries.length);
+  for (const e of m.entries) writeEntry(w, e);
+  w.u8(m.snapshot ? 1 : 0);
+  if (m.snapshot) writeSnapshot(w, m.snapshot);
+  return w.finish();
+}
+
+export function decodeMessage(bytes: Uint8Array): Result<Message, CodecError> {
+  return decodeWith(bytes, 'message', (r) => {
+    const type = MESSAGE_TYPES[r.u8('message type')];
+    if (!type) throw new Fail(0, 'unknown message type');
+    const from = r.str('from');
+    const to = r.str('to');
+    const term = r.num('term');
+    const logTerm = r.num('logTerm');
+    const index = r.num('index');
+    const commit = r.num('commit');
+    const rejectByte = r.u8('reject');
+    if (rejectByte > 1) throw new Fail(r.pos - 1, 'reject must be 0 or 1');
+    const rejectHint = r.num('rejectHint');
+    const n = r.u32('entry count');
+    if (n > 1_000_000) throw new Fail(r.pos - 4, `entry count ${n} too large`);
+    const entries: Entry[] = [];
+    for (let i = 0; i < n; i++) entries.push(readEntry(r));
+    const hasSnap = r.u8('snapshot flag');
+    if (hasSnap > 1) throw new Fail(r.pos - 1, 'snapshot flag must be 0 or 1');
+    const snapshot = hasSnap ? readSnapshot(r) : null;
+    return { type, from, to, term, logTerm, index, commit, reject: rejectByte === 1, rejectHint, entries, snapshot };
+  });
+}
