@@ -34,6 +34,7 @@ if (!app.requestSingleInstanceLock()) {
       {
         getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'electron', nodeRunning: host !== null }),
         getStatus: () => host?.status() ?? null,
+        exportChain: ({ form }) => host?.exportChain(form) ?? null,
       },
       APP_ORIGIN,
       () => (mainWindow ? [mainWindow.webContents] : []),

@@ -58,11 +58,14 @@ export interface CommandResult {
 export const requestSchemas = {
   getAppInfo: z.null(),
   getStatus: z.null(),
+  /** The attestation chain as a chain file: our envelope, or the bare engenho-revoada array. */
+  exportChain: z.object({ form: z.enum(['envelope', 'rust']) }).strict(),
 } as const;
 
 export interface Responses {
   getAppInfo: AppInfoDto;
   getStatus: NodeStatusDto | null;
+  exportChain: { readonly text: string; readonly blocks: number } | null;
 }
 
 export type Method = keyof typeof requestSchemas;

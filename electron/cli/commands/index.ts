@@ -1,5 +1,6 @@
 // The command table. Each command lives in its own file in this folder; add one line here.
 import type { CliCommand } from '../io';
+import { chainCommand } from './chain';
 import { demoCommand } from './demo';
 import { nodeCommand } from './node';
 import { startCommand } from './start';
@@ -8,6 +9,7 @@ import { verifyCommand } from './verify';
 import { versionCommand } from './version';
 
 export const COMMANDS: readonly CliCommand[] = [
+  chainCommand,
   demoCommand,
   nodeCommand,
   startCommand,

@@ -30,6 +30,7 @@ export const startCommand: CliCommand = {
         handlers: {
           getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'console-server', nodeRunning: false }),
           getStatus: () => null,
+          exportChain: () => null,
         },
       });
     } catch (error) {

@@ -18,7 +18,7 @@ afterEach(async () => {
 describe('revoada node (real process)', () => {
   it('serves its status to `revoada status`, refuses a second process on the data dir, and leaves no lock on SIGTERM', async () => {
     const dataDir = path.join(root, 'n1');
-    const node = await startNodeProcess(['--data-dir', dataDir, '--console', '127.0.0.1:0', '--bootstrap', '--cluster-id', 'lab']);
+    const node = await startNodeProcess(['--data-dir', dataDir, '--console', '127.0.0.1:0', '--bootstrap', '--cluster-id', 'lab', '--gossip', '127.0.0.1:0', '--raft', '127.0.0.1:0']);
     running.push(node);
     const identity = (await fs.readFile(path.join(dataDir, 'identity.key'), 'utf8')).trim();
     expect(identity).toMatch(/^[0-9a-f]{64}$/);
@@ -35,9 +35,9 @@ describe('revoada node (real process)', () => {
     expect(JSON.stringify(dto)).not.toContain(identity);
 
     const byUrl = await runCliProcess(['status', '--url', node.consoleUrl, '--json']);
-    expect(JSON.parse(byUrl.stdout)).toEqual(dto);
+    expect(JSON.parse(byUrl.stdout)).toMatchObject({ nodeId: dto.nodeId, clusterId: 'lab' });
 
-    const second = await runCliProcess(['node', '--data-dir', dataDir, '--console', 'off']);
+    const second = await runCliProcess(['node', '--data-dir', dataDir, '--console', 'off', '--gossip', '127.0.0.1:0', '--raft', '127.0.0.1:0']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/^revoada node: data dir .* is in use by another revoada process \(pid \d+/);
 
@@ -53,14 +53,74 @@ describe('revoada node (real process)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--gossip expects HOST:PORT (IPv6 as [::1]:PORT), got 'nope'");
 
-    const first = await startNodeProcess(['--data-dir', path.join(root, 'a'), '--console', '127.0.0.1:0']);
+    const first = await startNodeProcess(['--data-dir', path.join(root, 'a'), '--console', '127.0.0.1:0', '--gossip', '127.0.0.1:0', '--raft', '127.0.0.1:0']);
     running.push(first);
     const port = new URL(first.consoleUrl).port;
-    const busy = await runCliProcess(['node', '--data-dir', path.join(root, 'b'), '--console', `127.0.0.1:${port}`]);
+    const busy = await runCliProcess(['node', '--data-dir', path.join(root, 'b'), '--console', `127.0.0.1:${port}`, '--gossip', '127.0.0.1:0', '--raft', '127.0.0.1:0']);
     expect(busy.code).toBe(1);
     expect(busy.stderr.trim().split('\n')).toHaveLength(1);
     expect(busy.stderr).toContain(`console port 127.0.0.1:${port} is already in use`);
     // The refused process released its data dir.
     await expect(fs.access(path.join(root, 'b', 'node.lock'))).rejects.toThrow();
+  });
+});
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface StatusJson {
+  nodeId: string;
+  raft: { state: string; term: number; leaderId: string | null; voters: string[]; commitIndex: number };
+  shape: Record<string, string[]>;
+  chain: { length: number; headHash: string | null };
+}
+
+describe('a bootstrapped one-voter cluster (real process)', () => {
+  it('elects itself, takes the target roles through Raft, exports a chain that verifies, and keeps it across a restart', async () => {
+    const dataDir = path.join(root, 'solo');
+    let node = await startNodeProcess(['--data-dir', dataDir, '--console', '127.0.0.1:0', '--bootstrap', '--gossip', '127.0.0.1:0', '--raft', '127.0.0.1:0']);
+    running.push(node);
+    const status = async () => JSON.parse((await runCliProcess(['status', '--data-dir', dataDir, '--json'])).stdout) as StatusJson;
+    const settled = await waitFor('leader with api_server, etcd, scheduler and controller_manager', async () => {
+      const s = await status();
+      const roles = s.shape[s.nodeId] ?? [];
+      return s.raft.state === 'leader' && ['api_server', 'etcd', 'scheduler', 'controller_manager'].every((r) => roles.includes(r)) ? s : null;
+    });
+    expect(settled.raft.leaderId).toBe(settled.nodeId);
+    expect(settled.raft.voters).toEqual([settled.nodeId]);
+    expect(settled.chain.length).toBeGreaterThanOrEqual(4);
+
+    const chainFile = path.join(root, 'chain.json');
+    const rust = await runCliProcess(['chain', 'export', '--data-dir', dataDir, '--rust']);
+    expect(rust.code).toBe(0);
+    expect(rust.stdout.startsWith('[{"prev_hash":[0,0,0,')).toBe(true);
+    await fs.writeFile(chainFile, rust.stdout);
+    const verified = await runCliProcess(['verify', chainFile, '--json']);
+    expect(verified.code).toBe(0);
+    const verdict = JSON.parse(verified.stdout) as { ok: boolean; blocks: number; head: string };
+    expect(verdict).toMatchObject({ ok: true, blocks: settled.chain.length, head: settled.chain.headHash });
+
+    const envelope = await runCliProcess(['chain', 'export', '--data-dir', dataDir]);
+    expect(JSON.parse(envelope.stdout)).toMatchObject({ format: 'revoada-attestation-chain', cluster_id: 'revoada', node_keys: [settled.nodeId] });
+
+    // Restart on the same data dir: the WAL brings back the term, the shape and the chain.
+    expect(await node.stop('SIGTERM')).toBe(0);
+    node = await startNodeProcess(['--data-dir', dataDir, '--console', '127.0.0.1:0', '--gossip', '127.0.0.1:0', '--raft', '127.0.0.1:0']);
+    running.push(node);
+    const again = await waitFor('the restarted node to lead again', async () => {
+      const s = await status();
+      return s.raft.state === 'leader' ? s : null;
+    });
+    expect(again.raft.term).toBeGreaterThan(settled.raft.term);
+    expect(again.shape).toEqual(settled.shape);
+    const rustAgain = await runCliProcess(['chain', 'export', '--data-dir', dataDir, '--rust']);
+    expect(rustAgain.stdout.startsWith(rust.stdout.slice(0, -1))).toBe(true);
   });
 });

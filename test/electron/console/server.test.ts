@@ -18,6 +18,7 @@ beforeAll(async () => {
     handlers: {
       getAppInfo: () => ({ product: 'p', version: 'v', host: 'console-server', nodeRunning: false }),
       getStatus: () => null,
+      exportChain: () => null,
     },
   });
   port = server.port;
@@ -68,7 +69,7 @@ describe('console server', () => {
 
   it('refuses to bind a non-loopback address without the explicit flag', async () => {
     await expect(startConsoleServer({ host: '0.0.0.0', port: 0, token: TOKEN, staticDir: '.', handlers: {
-      getAppInfo: () => ({ product: 'p', version: 'v', host: 'console-server', nodeRunning: false }), getStatus: () => null,
+      getAppInfo: () => ({ product: 'p', version: 'v', host: 'console-server', nodeRunning: false }), getStatus: () => null, exportChain: () => null,
     } })).rejects.toThrow('non-loopback');
   });
 
