@@ -21,6 +21,7 @@ import {
 import { decodeRoleAssignment, encodeRoleAssignment, type RoleAssignment } from '../types/roles';
 
 export const ZERO_HASH_HEX = '0'.repeat(64);
+const ZERO_HASH_ARRAY = `[${new Array(32).fill(0).join(',')}]`;
 
 export interface WitnessSignature {
   readonly witness: NodeId;
@@ -41,10 +42,26 @@ export interface RoleAttestationBlock {
   readonly witnessSignatures: readonly WitnessSignature[];
 }
 
+const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+
+function nibble(code: number): number {
+  return code >= 97 ? code - 87 : code >= 65 ? code - 55 : code - 48; // 'a'..'f', 'A'..'F', '0'..'9'
+}
+
+/** serde's `[u8; 32]` from lowercase hex, uncached: a prev_hash is different in every block. */
+function encodeHashArray(hex: string): string {
+  let out = '[';
+  for (let i = 0; i < hex.length; i += 2) {
+    if (i > 0) out += ',';
+    out += DECIMAL[(nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1))];
+  }
+  return `${out}]`;
+}
+
 /** The exact UTF-8 text whose bytes are hashed and signed. */
 export function canonicalText(block: Omit<RoleAttestationBlock, 'leaderSignature' | 'witnessSignatures'>): string {
   return (
-    `{"prev_hash":${encodeByteArray32(block.prevHash)}` +
+    `{"prev_hash":${block.prevHash === ZERO_HASH_HEX ? ZERO_HASH_ARRAY : encodeHashArray(block.prevHash)}` +
     `,"assignment":${encodeRoleAssignment(block.assignment)}` +
     `,"committed_at_ms":${encodeU64(block.committedAtMs)}` +
     `,"raft_term":${encodeU64(block.raftTerm)}` +
@@ -63,7 +80,9 @@ export function blockHashHex(block: Omit<RoleAttestationBlock, 'leaderSignature'
 }
 
 function encodeSignature(bytes: Uint8Array): string {
-  return `[${Array.from(bytes).join(',')}]`;
+  let out = '[';
+  for (let i = 0; i < bytes.length; i++) out += i > 0 ? `,${DECIMAL[bytes[i]!]}` : DECIMAL[bytes[i]!];
+  return `${out}]`;
 }
 
 /** serde_json of the whole block: `witness_signatures` omitted when empty. */

@@ -203,10 +203,47 @@ export function parseChainFileBytes(bytes: Uint8Array): Result<ChainFile, ChainF
   return parseChainFile(text);
 }
 
+/**
+ * Offset of the first number literal that is not an unsigned integer (a sign, a fraction or an
+ * exponent), outside strings; -1 if none. Every number in a chain file is a u8 or a u64, and serde
+ * refuses `1.0`, `1e3` and `-1` for those, so we refuse them too instead of silently reading them.
+ */
+export function firstNonUnsignedNumber(text: string): number {
+  let inString = false;
+  let numberStart = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) {
+      inString = true;
+      numberStart = -1;
+    } else if (c === 45) {
+      return i; // '-' outside a string can only start a negative number in valid JSON
+    } else if (c >= 48 && c <= 57) {
+      if (numberStart < 0) numberStart = i;
+    } else if (c === 46 || c === 101 || c === 69) {
+      if (numberStart >= 0) return numberStart;
+    } else {
+      numberStart = -1;
+    }
+  }
+  return -1;
+}
+
 /** Reads a chain file (bare Rust array or our envelope) from text. */
 export function parseChainFile(text: string): Result<ChainFile, ChainFileError> {
   const parsed = parseJson(text);
   if (!parsed.ok) return err({ message: parsed.error.message, line: parsed.error.line, column: parsed.error.column, path: null });
+  const notUnsigned = firstNonUnsignedNumber(text);
+  if (notUnsigned >= 0) {
+    const where = locate(text, notUnsigned);
+    const literal = /^-?[0-9.eE+-]+/.exec(text.slice(notUnsigned, notUnsigned + 40))?.[0] ?? '';
+    return err({ message: `number ${literal} is not an unsigned integer; every number in a chain file is a byte or a u64`, line: where.line, column: where.column, path: null });
+  }
   const root = parsed.value;
   if (Array.isArray(root)) {
     const blocks = decodeBlocks(text, root, '$');

@@ -12,7 +12,7 @@
 //          (default: the whole chain, as the issue asks; the output says which was done).
 // The LAST line is one JSON object with the figures and ratios.
 import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { AttestationChain } from '../../shared/attestation/chain';
@@ -56,32 +56,42 @@ function build(count: number, provider: Ed25519Provider, witnesses: number, prng
   const leader = provider.signerFromSeed(seed(0x51));
   const witnessSigners = Array.from({ length: witnesses }, (_, k) => provider.signerFromSeed(seed(0x60 + k)));
   const nodes = [leader, ...witnessSigners, provider.signerFromSeed(seed(0x70))].map((s) => Buffer.from(s.publicKey).toString('hex'));
+  const assignments = Array.from({ length: count }, () => randomAssignment(prng, nodes));
   const chain = new AttestationChain();
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    chain.append(leader, randomAssignment(prng, nodes), 1_700_000_000_000 + i * 37, 1 + Math.floor(i / 1000), i + 1);
+    chain.append(leader, assignments[i]!, 1_700_000_000_000 + i * 37, 1 + Math.floor(i / 1000), i + 1);
     for (const w of witnessSigners) chain.witness(i, w);
   }
   return { chain, ms: performance.now() - t0 };
 }
 
-function time<T>(fn: () => T): { value: T; ms: number } {
-  const t0 = performance.now();
-  const value = fn();
-  return { value, ms: performance.now() - t0 };
+// Wall time, and the CPU time of the whole process (all threads): on a shared machine the ratio
+// cpu/wall shows how much of the cores the run actually got.
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
 }
 
-async function timeAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+function time<T>(fn: () => T): { value: T; ms: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - t0, cpu: cpuMs(c0) };
+}
+
+async function timeAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpu: number }> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await fn();
-  return { value, ms: performance.now() - t0 };
+  return { value, ms: performance.now() - t0, cpu: cpuMs(c0) };
 }
 
 const rate = (blocks: number, ms: number) => Math.round((blocks / ms) * 1000);
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
-  log(`cores: ${availableParallelism()} (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`);
+  log(`cores: ${availableParallelism()} (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const prng = new Prng(0xc4a1);
 
   // Append.
@@ -98,7 +108,7 @@ async function main(): Promise<void> {
 
   const pool = ChainVerifierPool.open({ workerUrl });
   if (!pool) throw new Error(`worker bundle not found at ${workerUrl.href}`);
-  const figures: Record<string, unknown> = { cores: availableParallelism(), blocks: N, append_blocks_per_s: appendRate, append_pure_blocks_per_s: appendPureRate, append_ratio: +(appendRate / appendPureRate).toFixed(2) };
+  const figures: Record<string, unknown> = { cores: availableParallelism(), load_average_1m_at_start: +loadavg()[0]!.toFixed(2), blocks: N, append_blocks_per_s: appendRate, append_pure_blocks_per_s: appendPureRate, append_ratio: +(appendRate / appendPureRate).toFixed(2) };
 
   for (const [label, blocks] of [['no_witnesses', plain], ['two_witnesses', witnessed]] as const) {
     // Warm the pool and the JIT once.
@@ -114,7 +124,7 @@ async function main(): Promise<void> {
     const check = (r: ChainReport) => r.ok && r.blocks === blocks.length;
     if (!identical || !check(single.value) || !crate.value.ok || !pure.value.ok) throw new Error(`${label}: verification results differ or fail`);
     log(`verify ${N} blocks, ${label}:`);
-    log(`  parallel (${warm.value.threads} threads, warm pool) ${fmt(warm.ms)}  ${rate(N, warm.ms)} blocks/s`);
+    log(`  parallel (${warm.value.threads} threads, warm pool) ${fmt(warm.ms)}  ${rate(N, warm.ms)} blocks/s  (process CPU ${fmt(warm.cpu)}: ${(warm.cpu / warm.ms).toFixed(2)} cores busy on average)`);
     log(`  parallel (cold, incl. thread start)      ${fmt(cold.ms)}  ${rate(N, cold.ms)} blocks/s`);
     log(`  one thread, node:crypto, full report    ${fmt(single.ms)}  ${rate(N, single.ms)} blocks/s`);
     log(`  one thread, node:crypto, verify_chain   ${fmt(crate.ms)}  ${rate(N, crate.ms)} blocks/s`);
@@ -123,6 +133,7 @@ async function main(): Promise<void> {
     Object.assign(figures, {
       [`${label}_parallel_ms`]: +warm.ms.toFixed(1),
       [`${label}_parallel_cold_ms`]: +cold.ms.toFixed(1),
+      [`${label}_parallel_cpu_ms`]: +warm.cpu.toFixed(1),
       [`${label}_single_node_ms`]: +single.ms.toFixed(1),
       [`${label}_single_node_verify_chain_ms`]: +crate.ms.toFixed(1),
       [`${label}_pure_baseline_ms`]: +pureMs.toFixed(1),
@@ -160,6 +171,7 @@ async function main(): Promise<void> {
     target_append_ge_20k_per_s: appendRate >= 20_000,
   });
   await pool.close();
+  figures['load_average_1m_at_end'] = +loadavg()[0]!.toFixed(2);
   log(JSON.stringify({ bench: 'chain', ...figures }));
 }
 

@@ -27,10 +27,17 @@ export const WORKER_FILE = 'chain-verify.worker.mjs';
 
 /** Where the worker bundle is, from the CLI bundle (dist/cli.mjs), a bench (dist/bench/) or the sources. */
 export function findWorkerUrl(): URL | null {
-  const here = import.meta.url;
+  // In a CommonJS bundle (the Electron main process) import.meta.url is empty: callers there pass
+  // `workerUrl` themselves.
+  const here: string | undefined = import.meta.url;
+  if (!here) return null;
   for (const dir of ['./workers/', '../workers/', '../../../dist/workers/']) {
-    const url = new URL(`${dir}${WORKER_FILE}`, here);
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
+    try {
+      const url = new URL(`${dir}${WORKER_FILE}`, here);
+      if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
+    } catch {
+      return null;
+    }
   }
   return null;
 }

@@ -104,6 +104,18 @@ describe('chain files', () => {
     expect(failure('[' + '['.repeat(200)).message).toMatch(/nesting/);
   });
 
+  it('refuses numbers serde would refuse for u8/u64 (fractions, exponents, signs), with their location', () => {
+    const text = encodeChainBare(smallChain(2));
+    for (const [from, to] of [['"raft_term":1', '"raft_term":1.0'], ['"raft_term":1', '"raft_term":1e0'], ['"committed_at_ms":1001', '"committed_at_ms":-1001'], ['"leader":[', '"leader":[-0,']]) {
+      const changed = text.replace(from!, to!);
+      const error = failure(changed);
+      expect(error.message).toMatch(/is not an unsigned integer/);
+      expect(error.column).toBe(changed.indexOf(to!) + to!.indexOf(':') + 2 + (to!.startsWith('"leader"') ? 1 : 0));
+    }
+    // Strings may hold anything.
+    expect(parseChainFile(encodeChainEnvelope(smallChain(1), { clusterId: 'lab-1.5e-3 -x' })).ok).toBe(true);
+  });
+
   it('locates missing fields at their enclosing block', () => {
     const text = `[\n  ${encodeChainBare(smallChain(1)).slice(1, -1).replace(/,"raft_term":1/, '')}\n]`;
     const error = failure(text);
