@@ -43,7 +43,7 @@ export const gossipNodeCommand: CliCommand = {
       'stall-ms': { type: 'string' },
       'stdin-control': { type: 'boolean' },
     }, false);
-    const listen = splitHostPort(values.listen ?? '127.0.0.1:7800');
+    const listen = splitHostPort(values.listen ?? '127.0.0.1:7800', 0);
     if ('message' in listen) throw new UsageError(`--listen: ${listen.message}`);
     const seeds = values.seed ?? [];
     for (const s of seeds) {
@@ -103,12 +103,12 @@ export const gossipNodeCommand: CliCommand = {
       return EXIT_FAILED;
     }
     const m = node.membership;
-    emit({ event: 'ready', t: performance.timeOrigin + performance.now(), node: m.self.nodeId, generation: m.self.generation, addr: `${addr.ip}:${addr.port}`, cluster: values.cluster ?? 'engenho-default' });
+    emit({ event: 'ready', t: Date.now(), node: m.self.nodeId, generation: m.self.generation, addr: `${addr.ip}:${addr.port}`, cluster: values.cluster ?? 'engenho-default' });
 
     const printView = (): void => {
       const v = node.view();
       emit({
-        event: 'view', t: performance.timeOrigin + performance.now(), localHealth: v.localHealthScore,
+        event: 'view', t: Date.now(), localHealth: v.localHealthScore,
         members: v.members.map((x) => ({ node: x.id.nodeId, generation: x.id.generation, health: x.health, phi: x.phi === null ? null : Number(x.phi.toFixed(3)), lastHeardMs: x.lastHeardAgeMs === null ? null : Math.round(x.lastHeardAgeMs), self: x.isSelf, verified: x.state !== null })),
         stats: m.stats(),
       });
@@ -134,7 +134,7 @@ export const gossipNodeCommand: CliCommand = {
           if (c.cmd === 'set-uptime' && typeof c.value === 'number' && Number.isSafeInteger(c.value) && c.value >= 0 && localState !== null) {
             uptime = c.value;
             localState = { ...localState, uptimeSec: uptime };
-            emit({ event: 'set', t: performance.timeOrigin + performance.now(), uptime });
+            emit({ event: 'set', t: Date.now(), uptime });
             node.setLocalState(localState);
           } else if (c.cmd === 'view') {
             printView();

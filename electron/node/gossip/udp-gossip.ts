@@ -38,11 +38,11 @@ export interface SeedParseError {
 }
 
 /** Splits "host:port" / "[v6]:port"; returns an error naming the bad seed. */
-export function splitHostPort(text: string): { host: string; port: number } | SeedParseError {
+export function splitHostPort(text: string, minPort = 1): { host: string; port: number } | SeedParseError {
   const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
-  if (m === null) return { seed: text, message: `seed '${text}' is not host:port` };
+  if (m === null) return { seed: text, message: `'${text}' is not host:port` };
   const port = Number(m[3]);
-  if (port < 1 || port > 65535) return { seed: text, message: `seed '${text}' has port ${port} outside 1..65535` };
+  if (port < minPort || port > 65535) return { seed: text, message: `'${text}' has port ${port} outside ${minPort}..65535` };
   return { host: m[1] ?? m[2]!, port };
 }
 
@@ -158,7 +158,7 @@ export class UdpGossipNode {
     const onEvent = this.options.onEvent;
     const events = m.drainEvents();
     if (onEvent !== undefined) {
-      const wall = performance.timeOrigin + performance.now();
+      const wall = Date.now();
       for (const e of events) onEvent(e, wall);
     }
   }
