@@ -70,7 +70,6 @@ export class GossipProc {
   waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
     // Re-checked on every line of this process and every 20 ms (predicates may span processes).
     return new Promise((resolve, reject) => {
-      let poll: NodeJS.Timeout | undefined;
       const finish = (e?: Error): void => {
         clearTimeout(timer);
         clearInterval(poll);
@@ -84,7 +83,7 @@ export class GossipProc {
         if (this.exited) { done = true; finish(new Error(`process exited while waiting for ${what}`)); return; }
         this.waiters.push(check);
       };
-      poll = setInterval(check, 20);
+      const poll = setInterval(check, 20);
       check();
     });
   }
