@@ -2,6 +2,7 @@
 import type { CliCommand } from '../io';
 import { chainCommand } from './chain';
 import { demoCommand } from './demo';
+import { gossipNodeCommand } from './gossip-node';
 import { nodeCommand } from './node';
 import { startCommand } from './start';
 import { statusCommand } from './status';
@@ -11,6 +12,7 @@ import { versionCommand } from './version';
 export const COMMANDS: readonly CliCommand[] = [
   chainCommand,
   demoCommand,
+  gossipNodeCommand,
   nodeCommand,
   startCommand,
   statusCommand,
