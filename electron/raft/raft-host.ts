@@ -1,0 +1,158 @@
+// RaftHost: runs one ConsensusNode for real — WAL on disk, authenticated TCP transport, one tick
+// timer — in the order the Ready contract requires:
+//   send rd.messages → wal.save(rd) (fdatasync) → send rd.messagesAfterPersist → node.advance(rd).
+// The node host of issue 7 embeds this (or drives ConsensusNode the same way itself).
+
+import { randomBytes } from 'node:crypto';
+import { ConsensusNode, type ConsensusTuning } from '../../shared/consensus/node';
+import type { ProposeError, ProposeOk } from '../../shared/consensus/raft';
+import type { Message, PeerId } from '../../shared/consensus/types';
+import type { NodeId } from '../../shared/types/node-id';
+import type { Ed25519Signer, Ed25519Verifier } from '../../shared/crypto/ed25519';
+import { Prng } from '../../shared/kit/prng';
+import type { Result } from '../../shared/kit/result';
+import { RaftTransport, type PeerAddress } from './transport';
+import { Wal } from './wal';
+
+export interface RaftHostOptions {
+  readonly dir: string;
+  readonly signer: Ed25519Signer;
+  readonly verifier: Ed25519Verifier;
+  readonly secret: Uint8Array;
+  readonly host?: string;
+  readonly port?: number;
+  /** Wall time per Raft tick; election timeout = electionTicks × tickMs (randomized up to 2×). */
+  readonly tickMs?: number;
+  readonly tuning?: Partial<ConsensusTuning>;
+  readonly bootstrap?: boolean;
+  readonly onNotice?: (text: string) => void;
+}
+
+interface Waiter {
+  readonly term: number;
+  readonly resolve: (r: Result<number, string>) => void;
+}
+
+export class RaftHost {
+  readonly node: ConsensusNode;
+  private readonly waiters = new Map<number, Waiter[]>();
+  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
+  private stopped = false;
+
+  private constructor(readonly wal: Wal, readonly transport: RaftTransport, node: ConsensusNode, private readonly tickMs: number) {
+    this.node = node;
+  }
+
+  static async start(o: RaftHostOptions): Promise<RaftHost> {
+    const wal = Wal.open(o.dir);
+    const seed = randomBytes(4).readUInt32LE(0);
+    const node = new ConsensusNode({
+      signer: o.signer, verifier: o.verifier, prng: new Prng(seed), clock: { nowMs: () => Date.now() },
+      tuning: { electionTicks: 15, heartbeatTicks: 3, ...o.tuning },
+    }, wal.restored);
+    let host: RaftHost | null = null;
+    const transport = await RaftTransport.listen({
+      id: node.id, secret: o.secret, host: o.host, port: o.port, onNotice: o.onNotice,
+      onMessage: (m: Message) => host?.receive(m),
+    });
+    host = new RaftHost(wal, transport, node, o.tickMs ?? 10);
+    if (o.bootstrap) {
+      if (wal.restored.entries.length > 0 || wal.restored.snapshot) throw new Error(`${o.dir}: --bootstrap needs an empty data dir`);
+      node.bootstrap();
+    }
+    host.timer = setInterval(() => host.onTick(), host.tickMs);
+    host.process();
+    return host;
+  }
+
+  get id(): NodeId {
+    return this.node.id;
+  }
+
+  address(): PeerAddress {
+    return this.transport.address();
+  }
+
+  setPeer(id: PeerId, addr: PeerAddress): void {
+    this.transport.setPeer(id, addr);
+  }
+
+  private onTick(): void {
+    if (this.stopped) return;
+    this.node.tick();
+    this.process();
+  }
+
+  private receive(m: Message): void {
+    if (this.stopped) return;
+    this.node.step(m);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.process();
+      });
+    }
+  }
+
+  /** Drains Readies: the only place effects happen. */
+  process(): void {
+    while (!this.stopped && this.node.hasReady()) {
+      const rd = this.node.ready();
+      this.transport.send(rd.messages);
+      this.wal.save(rd);
+      this.transport.send(rd.messagesAfterPersist);
+      this.node.advance(rd);
+      if (rd.committed.length > 0) this.settle();
+      if (this.node.shouldCompact()) this.wal.saveSnapshot(this.node.compact());
+    }
+    this.settleLost();
+  }
+
+  private settle(): void {
+    const applied = this.node.state.appliedIndex;
+    for (const [index, list] of this.waiters) {
+      if (index > applied) continue;
+      this.waiters.delete(index);
+      const term = this.node.raft.log.term(index);
+      for (const w of list) w.resolve(term === w.term || term === null ? { ok: true, value: index } : { ok: false, error: `entry ${index} was replaced (leadership changed)` });
+    }
+  }
+
+  private settleLost(): void {
+    if (this.waiters.size === 0 || this.node.isLeader()) return;
+    for (const [index, list] of this.waiters) {
+      const term = this.node.raft.log.term(index);
+      if (term !== null && list.every((w) => w.term === term)) continue;
+      this.waiters.delete(index);
+      for (const w of list) w.resolve({ ok: false, error: `leadership lost before entry ${index} committed` });
+    }
+  }
+
+  /** Runs a proposal and resolves when it is applied here (leader) — or with the reason it was not. */
+  proposeAndWait(propose: (n: ConsensusNode) => Result<ProposeOk, ProposeError>): Promise<Result<number, string>> {
+    const r = propose(this.node);
+    this.process();
+    if (!r.ok) return Promise.resolve({ ok: false, error: r.error.message });
+    if (!('index' in r.value)) return Promise.resolve({ ok: false, error: `forwarded to ${r.value.forwardedTo.slice(0, 12)}; not tracked` });
+    const { index, term } = r.value;
+    if (this.node.state.appliedIndex >= index) return Promise.resolve({ ok: true, value: index });
+    return new Promise((resolve) => {
+      const list = this.waiters.get(index) ?? [];
+      list.push({ term, resolve });
+      this.waiters.set(index, list);
+    });
+  }
+
+  /** Stops everything (the in-process equivalent of the process dying: nothing more is written). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const list of this.waiters.values()) for (const w of list) w.resolve({ ok: false, error: 'stopped' });
+    this.waiters.clear();
+    await this.transport.close();
+    this.wal.close();
+  }
+}
