@@ -120,6 +120,7 @@ function readTree(text: string, format: SourceFormat): Result<PNode, FabricDiagn
     const at = lc.linePos(first.pos[0]);
     return err({ severity: 'error', rule: 'parse', path: '', message: first.message.split('\n')[0]!, line: at.line, col: at.col });
   }
+  if (doc.contents === null) return err({ severity: 'error', rule: 'parse', path: '', message: 'the document is empty', line: 1, col: 1 });
   const pos = (offset: number | undefined): Pos => lc.linePos(offset ?? 0);
   const convert = (node: unknown): PNode => {
     const n = node as YamlNode | null;

@@ -4,8 +4,11 @@ import { chainCommand } from './chain';
 import { demoCommand } from './demo';
 import { gossipNodeCommand } from './gossip-node';
 import { nodeCommand } from './node';
+import { proposeCommand } from './propose';
 import { startCommand } from './start';
 import { statusCommand } from './status';
+import { strategyCommand } from './strategy';
+import { targetCommand } from './target';
 import { verifyCommand } from './verify';
 import { versionCommand } from './version';
 
@@ -14,8 +17,11 @@ export const COMMANDS: readonly CliCommand[] = [
   demoCommand,
   gossipNodeCommand,
   nodeCommand,
+  proposeCommand,
   startCommand,
   statusCommand,
+  strategyCommand,
+  targetCommand,
   verifyCommand,
   versionCommand,
 ];
