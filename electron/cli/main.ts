@@ -1,6 +1,10 @@
 // `revoada` entry point: dispatches to one command per file in ./commands.
 import { COMMANDS } from './commands/index';
 import { EXIT_USAGE, UsageError, type CliIo } from './io';
+import { consolePolicyConnector } from './policy-connector';
+import { setPolicyNodeConnector } from './policy-node';
+
+setPolicyNodeConnector(consolePolicyConnector);
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

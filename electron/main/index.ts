@@ -3,7 +3,8 @@
 // this process through the same host code the headless CLI uses.
 import { app, type BrowserWindow } from 'electron';
 import path from 'node:path';
-import { PRODUCT_NAME, PRODUCT_VERSION } from '../../shared/product';
+import type { ConsoleHandlers } from '../../shared/ipc/contract';
+import { noNodeHandlers } from '../../shared/ipc/no-node';
 import { createEventLog } from '../node/event-log';
 import { NodeHost } from '../node/host';
 import { startIpcServer } from './ipc-server';
@@ -30,12 +31,12 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(async () => {
     const distDir = path.resolve(__dirname, '..');
     serveRenderer(path.join(distDir, 'renderer'));
+    const idle = noNodeHandlers('electron');
+    // Every method goes to the node once it runs; until then (or if it failed) to the idle answers.
+    const handlers = Object.fromEntries(Object.keys(idle).map((method) => [method,
+      (arg: unknown) => ((host ? host.handlers('electron') : idle) as Record<string, (a: unknown) => unknown>)[method]!(arg)])) as unknown as ConsoleHandlers;
     const ipc = startIpcServer(
-      {
-        getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'electron', nodeRunning: host !== null }),
-        getStatus: () => host?.status() ?? null,
-        exportChain: ({ form }) => host?.exportChain(form) ?? null,
-      },
+      handlers,
       APP_ORIGIN,
       () => (mainWindow ? [mainWindow.webContents] : []),
     );

@@ -1,29 +1,44 @@
-// The node host: owns the data directory, the identity, the console server and the one timer,
-// and drives the pure layers (membership, consensus, policy) with received bytes and ticks,
-// performing their effects in order — persist before send. It runs unchanged in Electron main
-// and in a plain Node process (`revoada node`).
-import { fileURLToPath } from 'node:url';
+// The node host: owns the data directory, the identity, the console server, the gossip adapter
+// (UDP, layer A), the Raft host (WAL + authenticated TCP, layer B) and the policy loop (layer C),
+// and connects them:
+//   gossip → Raft peers: every member whose signed NodeState advertises a raft address and whose
+//            membership proof checks out with our cluster secret becomes a transport peer;
+//   gossip → Raft config: the leader adds such members as learners (one change at a time);
+//   gossip + Raft → policy: the leader evaluates the policies over the Raft members with their
+//            gossip health and proposes the role changes (voters = etcd holders, atomically);
+//   Raft → gossip: our committed roles are re-advertised in our NodeState.
+// It runs unchanged in Electron main and in a plain Node process (`revoada node`).
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
-import type { ConsoleHandlers, NodeStatusDto } from '../../shared/ipc/contract';
-import { PRODUCT_NAME, PRODUCT_VERSION } from '../../shared/product';
-import { HOMELAB_TARGET } from '../../shared/types/target';
-import { startConsoleServer, type ConsoleServer } from '../console/server';
-import { CONSOLE_FILE, DataDir } from './data-dir';
-import type { EventLog } from './event-log';
-import { writeFileAtomic } from './fs-atomic';
-import { formatHostPort, type HostPort } from './address';
-import { rendererDir } from './paths';
-import { loadClusterSecret, type ClusterSecret } from './secret';
-import { randomBytes } from 'node:crypto';
-import type { NodeId } from '../../shared/types/node-id';
+import { fileURLToPath } from 'node:url';
+import { encodeChainBare, encodeChainEnvelope } from '../../shared/attestation/chain-file';
+import type { CommandResult, ConsoleHandlers, MemberDto, NodeStatusDto, RaftRoleState } from '../../shared/ipc/contract';
+import { describeJsonError, parseJson } from '../../shared/kit/json';
+import { checkFabricStrategyText, encodeFabricStrategyJson, formatDiagnostic } from '../../shared/policy/fabric';
+import { encodeSnapshot } from '../../shared/policy/snapshot';
+import type { MembershipEvent, MemberView as GossipMember } from '../../shared/membership/machine';
+import type { LocalStateInput } from '../../shared/membership/machine';
 import { PolicyEngine } from '../../shared/policy/engine';
 import type { MembershipView, MemberView } from '../../shared/policy/view';
-import { describeRoleAssignment } from '../../shared/types/roles';
-import type { RaftRoleState } from '../../shared/ipc/contract';
-import type { Message } from '../../shared/consensus/types';
-import { ConsensusDriver } from './consensus-driver';
-import { encodeChainBare, encodeChainEnvelope } from '../../shared/attestation/chain-file';
+import { PRODUCT_NAME, PRODUCT_VERSION } from '../../shared/product';
+import { PRESCRIBED_HOMELAB } from '../../shared/types/fabric';
+import type { NodeId } from '../../shared/types/node-id';
+import { decodeRoleAssignment, describeRoleAssignment } from '../../shared/types/roles';
+import { HOMELAB_TARGET } from '../../shared/types/target';
+import { startConsoleServer, type ConsoleServer } from '../console/server';
+import { RaftHost } from '../raft/raft-host';
+import { formatHostPort, type HostPort } from './address';
+import { CONSOLE_FILE, DataDir } from './data-dir';
 import { nodeEd25519 } from './ed25519-node';
+import type { EventLog } from './event-log';
+import { writeFileAtomic } from './fs-atomic';
+import { UdpGossipNode } from './gossip/udp-gossip';
+import { rendererDir } from './paths';
+import { loadClusterSecret, type ClusterSecret } from './secret';
+
+/** Gossip key holding HMAC(secret, cluster id, node id): proof that a member holds the secret. */
+export const RAFT_PROOF_KEY = 'revoada.raft.proof';
 
 export interface NodeHostOptions {
   readonly dataDir: string;
@@ -38,7 +53,7 @@ export interface NodeHostOptions {
   readonly console: HostPort | null;
   readonly allowRemoteConsole: boolean;
   readonly log: EventLog;
-  /** Host loop period (ms). */
+  /** Host loop period for status and policy (ms). */
   readonly tickMs?: number;
   /** The built renderer served by the console server (default: dist/renderer next to the bundle). */
   readonly staticDir?: string;
@@ -52,66 +67,141 @@ export interface ConsoleSettings {
   readonly pid: number;
 }
 
+function membershipProof(secret: Uint8Array, clusterId: string, nodeId: string): string {
+  return createHmac('sha256', secret).update(`revoada-raft-member\0${clusterId}\0${nodeId}`).digest('hex');
+}
+
+/** How long a Raft member missing from gossip counts as "not yet heard" rather than dead. */
+const GOSSIP_GRACE_MS = 10_000;
+const POLICY_EVERY_MS = 250;
+
 export class NodeHost {
   private timer: NodeJS.Timeout | null = null;
   private lastPublished = '';
-  private consensus: ConsensusDriver | null = null;
-  private readonly policy: PolicyEngine = new PolicyEngine({ target: HOMELAB_TARGET });
-  private ticks = 0;
+  private raft: RaftHost | null = null;
+  private gossip: UdpGossipNode | null = null;
+  private readonly policy = new PolicyEngine({ target: HOMELAB_TARGET });
   private readonly startedAt = performance.now();
+  private readonly startedWall = Date.now();
   private readonly tickMs: number;
+  private ticks = 0;
   private stopping: Promise<void> | null = null;
+  private readonly withheld = new Set<string>();
+  private loggedChain = 0;
+  private lastRaftRole = '';
+  private advertisedRoles = '';
+  private raftAddr: string | null = null;
+  private readonly peersSet = new Map<string, string>();
 
   private constructor(
     private readonly options: NodeHostOptions,
     private readonly dir: DataDir,
     readonly nodeId: NodeId,
+    private readonly seed: Uint8Array,
     readonly secret: ClusterSecret | null,
-    private consoleServer: ConsoleServer | null,
+    private consoleServer: ConsoleServer | null = null,
   ) {
-    this.tickMs = options.tickMs ?? 15;
+    this.tickMs = options.tickMs ?? 50;
   }
 
   static async start(options: NodeHostOptions): Promise<NodeHost> {
     const dir = await DataDir.open(options.dataDir);
+    let host: NodeHost | null = null;
     try {
       const identity = await dir.identity();
       const secretFile = options.secretFile ?? dir.file('cluster.secret');
       const secret = await loadClusterSecret(secretFile, options.bootstrap);
-      const host = new NodeHost(options, dir, identity.nodeId, secret, null);
-      if (options.console !== null) await host.startConsole(options.console);
+      host = new NodeHost(options, dir, identity.nodeId, identity.seed, secret);
       const log = options.log;
-      host.consensus = new ConsensusDriver({
-        signer: nodeEd25519.signerFromSeed(identity.seed),
-        walDir: dir.file('raft'),
-        electionTimeoutMs: 150,
-        tickMs: host.tickMs,
-        log,
-        send: (message) => host.sendRaft(message),
-      });
-      log.log({ level: 'info', layer: 'node', event: 'node.start', message: `${PRODUCT_NAME} node ${identity.nodeId.slice(0, 12)} starting`, fields: { nodeId: identity.nodeId, dataDir: dir.root, cluster: options.clusterId, gossip: formatHostPort(options.gossip), raft: formatHostPort(options.raft), identityCreated: identity.created } });
+      if (secret !== null) await host.startRaft();
+      await host.startGossip();
+      if (options.console !== null) await host.startConsole(options.console);
+      log.log({ level: 'info', layer: 'node', event: 'node.start', message: `${PRODUCT_NAME} node ${identity.nodeId.slice(0, 12)} started`, fields: { nodeId: identity.nodeId, dataDir: dir.root, cluster: options.clusterId, gossip: host.gossip?.advertise ? `${host.gossip.advertise.ip}:${host.gossip.advertise.port}` : null, raft: host.raftAddr, identityCreated: identity.created } });
       if (secret === null) {
-        log.log({ level: 'warn', layer: 'raft', event: 'secret.missing', message: `no cluster secret at ${secretFile}: this node cannot vote or replicate until it has one (copy the bootstrap node's file and pass --secret-file, or pass --bootstrap to start a new cluster)` });
+        log.log({ level: 'warn', layer: 'raft', event: 'secret.missing', message: `no cluster secret at ${secretFile}: this node only gossips; it cannot vote or replicate until it has one (copy the bootstrap node's file and pass --secret-file, or pass --bootstrap to start a new cluster)` });
       } else if (secret.created) {
         log.log({ level: 'info', layer: 'raft', event: 'secret.created', message: `created the cluster secret ${secretFile}; copy it to joining nodes (--secret-file)`, fields: { fingerprint: secret.fingerprint } });
       }
-      if (options.bootstrap && host.consensus.empty) host.consensus.bootstrap();
-      else if (options.bootstrap) log.log({ level: 'info', layer: 'raft', event: 'raft.bootstrap-skipped', message: 'this data dir already holds Raft state; --bootstrap has no effect' });
-      host.timer = setInterval(() => host.tick(), host.tickMs);
+      const started = host;
+      host.timer = setInterval(() => started.tick(), host.tickMs);
       return host;
     } catch (error) {
+      await host?.stopLayers();
       await dir.close();
       throw error;
     }
   }
 
+  private async startRaft(): Promise<void> {
+    const address = this.options.raft;
+    try {
+      this.raft = await RaftHost.start({
+        dir: this.dir.file('raft'),
+        signer: nodeEd25519.signerFromSeed(this.seed),
+        verifier: nodeEd25519,
+        secret: this.secret!.key,
+        host: address.host,
+        port: address.port,
+        tickMs: 10,
+        bootstrap: this.options.bootstrap ? 'if-empty' : false,
+        onNotice: (text) => this.options.log.log({ level: 'warn', layer: 'raft', event: 'raft.notice', message: text }),
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(code === 'EADDRINUSE'
+        ? `raft port ${formatHostPort(address)} is already in use — pass --raft HOST:PORT with a free port`
+        : `cannot start Raft: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const bound = this.raft.address();
+    this.raftAddr = formatHostPort({ host: bound.host, port: bound.port });
+  }
+
+  private localState(advertise: string): LocalStateInput {
+    const roles = this.raft?.node.state.shape.rolesOf(this.nodeId) ?? [];
+    return {
+      gossipAddr: advertise,
+      raftAddr: this.raftAddr,
+      roles: [...roles],
+      capacity: { cpu: String(os.cpus().length), memory: `${Math.round(os.totalmem() / 1024 / 1024)}Mi`, storage: '0', pods: 110 },
+      k8sVersion: '',
+      uptimeSec: Math.floor((Date.now() - this.startedWall) / 1000),
+      membershipGeneration: 0,
+    };
+  }
+
+  private async startGossip(): Promise<void> {
+    const address = this.options.gossip;
+    this.gossip = new UdpGossipNode({
+      host: address.host,
+      port: address.port,
+      clusterId: this.options.clusterId,
+      seeds: this.options.seeds.map(formatHostPort),
+      identitySeed: this.seed,
+      timing: PRESCRIBED_HOMELAB.membership,
+      initialState: (advertise) => this.localState(advertise),
+      onEvent: (event) => this.onGossipEvent(event),
+    });
+    try {
+      await this.gossip.start();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(code === 'EADDRINUSE'
+        ? `gossip port ${formatHostPort(address)} is already in use — pass --gossip HOST:PORT with a free port`
+        : `cannot start gossip on ${formatHostPort(address)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (this.secret) this.gossip.membership.setKey(RAFT_PROOF_KEY, membershipProof(this.secret.key, this.options.clusterId, this.nodeId));
+  }
+
+  private onGossipEvent(event: MembershipEvent): void {
+    if (event.kind !== 'health') return;
+    const id = event.id.nodeId.slice(0, 12);
+    const level = event.to === 'dead' ? 'warn' : 'info';
+    this.options.log.log({ level, layer: 'gossip', event: `member.${event.to}`, message: event.from === 'new' ? `member ${id} joined (${event.to})` : `member ${id} is ${event.to} (was ${event.from})`, fields: { nodeId: event.id.nodeId, addr: `${event.id.addr.ip}:${event.id.addr.port}` } });
+  }
+
   private async startConsole(address: HostPort): Promise<void> {
     const token = randomBytes(24).toString('hex');
-    const handlers: ConsoleHandlers = {
-      getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'console-server', nodeRunning: true }),
-      getStatus: () => this.status(),
-      exportChain: ({ form }) => this.exportChain(form),
-    };
+    const handlers = this.handlers('console-server');
     try {
       this.consoleServer = await startConsoleServer({
         host: address.host, port: address.port, token, handlers,
@@ -131,6 +221,52 @@ export class NodeHost {
     }
   }
 
+  /** The console contract served by this node (over the console server or Electron IPC). */
+  handlers(carrier: 'console-server' | 'electron'): ConsoleHandlers {
+    return {
+      getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: carrier, nodeRunning: true }),
+      getStatus: () => this.status(),
+      exportChain: ({ form }) => this.exportChain(form),
+      getPolicySnapshot: () => {
+        const node = this.raft?.node;
+        if (!node) return null;
+        return { text: encodeSnapshot({ view: this.policyView(this.gossipMembers()), shape: node.state.shape, target: node.state.target, topology: null }) };
+      },
+      getStrategy: () => (this.raft ? { json: encodeFabricStrategyJson(this.raft.node.state.strategy) } : null),
+      setTarget: (target) => this.replicate('target', (n) => n.proposeTarget(target)),
+      applyStrategy: ({ text }) => {
+        const report = checkFabricStrategyText(text);
+        if (report.errors > 0 || report.strategy === null) {
+          return { ok: false, message: `the strategy was not applied: ${report.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, 'strategy')).join('; ')}` };
+        }
+        const strategy = report.strategy;
+        return this.replicate(`strategy ${strategy.name}`, (n) => n.proposeStrategy(strategy));
+      },
+      propose: ({ text }) => {
+        const json = parseJson(text);
+        if (!json.ok) return { ok: false, message: describeJsonError(json.error, 'assignment') };
+        const assignment = decodeRoleAssignment(json.value, 'assignment');
+        if (!assignment.ok) return { ok: false, message: `${assignment.error.path}: ${assignment.error.message}` };
+        return this.replicate(describeRoleAssignment(assignment.value), (n) => n.proposeRole(assignment.value));
+      },
+    };
+  }
+
+  /** Proposes through Raft and waits (bounded) until it is applied here, or says why not. */
+  private async replicate(what: string, propose: Parameters<RaftHost['proposeAndWait']>[0]): Promise<CommandResult> {
+    const raft = this.raft;
+    if (!raft) return { ok: false, message: 'this node has no cluster secret, so it cannot propose changes' };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ ok: false; error: string }>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, error: 'not committed within 5 s (is a majority of the voters reachable?)' }), 5000);
+    });
+    const result = await Promise.race([raft.proposeAndWait(propose), timeout]);
+    clearTimeout(timer);
+    if (result.ok) return { ok: true, message: `${what}: committed at raft index ${result.value}` };
+    if (result.error.startsWith('forwarded to')) return { ok: true, message: `${what}: ${result.error.replace('; not tracked', '')} (the leader commits it)` };
+    return { ok: false, message: `${what}: ${result.error}` };
+  }
+
   get consoleUrl(): string | null {
     return this.consoleServer?.url ?? null;
   }
@@ -139,13 +275,45 @@ export class NodeHost {
     return this.dir.root;
   }
 
+  /** Gossip members that are not superseded by a newer generation, keyed by node id. */
+  private gossipMembers(): Map<string, GossipMember> {
+    const out = new Map<string, GossipMember>();
+    if (!this.gossip) return out;
+    for (const m of this.gossip.view().members) {
+      if (m.superseded) continue;
+      out.set(m.state?.nodeId ?? m.id.nodeId, m);
+    }
+    return out;
+  }
+
+  /** True when the member proved it holds our cluster secret. */
+  private provenMember(m: GossipMember): boolean {
+    if (!this.secret || !this.gossip || m.state === null) return false;
+    const claimed = this.gossip.membership.getPeerKey(m.key, RAFT_PROOF_KEY);
+    if (claimed === null || !/^[0-9a-f]{64}$/.test(claimed)) return false;
+    const expected = membershipProof(this.secret.key, this.options.clusterId, m.state.nodeId);
+    return timingSafeEqual(Buffer.from(claimed, 'hex'), Buffer.from(expected, 'hex'));
+  }
+
   status(): NodeStatusDto {
-    const node = this.consensus?.node;
+    const members: MemberDto[] = [];
+    const shapeRoles = (id: string) => [...(this.raft?.node.state.shape.rolesOf(id as NodeId) ?? [])];
+    for (const [id, m] of this.gossipMembers()) {
+      members.push({
+        nodeId: id,
+        gossipAddr: `${m.id.addr.ip}:${m.id.addr.port}`,
+        health: m.isSelf ? 'healthy' : m.health,
+        phi: m.isSelf || m.phi === null || !Number.isFinite(m.phi) ? null : Number(m.phi.toFixed(3)),
+        lastHeardMs: m.isSelf ? 0 : m.lastHeardAgeMs === null ? null : Math.round(m.lastHeardAgeMs),
+        roles: shapeRoles(id),
+      });
+    }
+    const node = this.raft?.node;
     if (!node) {
       return {
         nodeId: this.nodeId, clusterId: this.options.clusterId,
         raft: { state: 'none', term: 0, leaderId: null, commitIndex: 0, appliedIndex: 0, voters: [], learners: [] },
-        members: [], shape: {}, target: { ...HOMELAB_TARGET }, strategy: 'homelab', chain: { length: 0, headHash: null },
+        members, shape: {}, target: { ...HOMELAB_TARGET }, strategy: PRESCRIBED_HOMELAB.name, chain: { length: 0, headHash: null },
       };
     }
     const raft = node.status();
@@ -161,7 +329,7 @@ export class NodeHost {
       nodeId: this.nodeId,
       clusterId: this.options.clusterId,
       raft: { state: role, term: raft.term, leaderId: raft.leader, commitIndex: raft.commit, appliedIndex: state.appliedIndex, voters: [...raft.conf.voters], learners: [...raft.conf.learners] },
-      members: [],
+      members,
       shape,
       target: { ...state.target },
       strategy: state.strategy.name,
@@ -171,7 +339,7 @@ export class NodeHost {
 
   /** The chain as a file: blocks with every witness signature that has reached the log. */
   exportChain(form: 'envelope' | 'rust'): { text: string; blocks: number } {
-    const node = this.consensus?.node;
+    const node = this.raft?.node;
     const blocks = (node?.state.chain ?? []).map((c) => ({ ...c.block, witnessSignatures: [...c.witnesses] }));
     const conf = node?.status().conf;
     const text = form === 'rust' ? encodeChainBare(blocks) : encodeChainEnvelope(blocks, {
@@ -182,56 +350,103 @@ export class NodeHost {
     return { text, blocks: blocks.length };
   }
 
-  /** Raft messages to peers. The peer transport arrives with the consensus adapters. */
-  private sendRaft(_message: Message): void {
-    // No peer transport yet: a one-voter cluster needs none.
+  /** Raft peers and learners from gossip; our roles back into gossip. */
+  private connectLayers(gossip: Map<string, GossipMember>): void {
+    const raft = this.raft;
+    if (!raft || !this.gossip) return;
+    const conf = raft.node.status().conf;
+    const members = new Set([...conf.voters, ...conf.learners]);
+    let learnerProposed = false;
+    for (const [id, m] of gossip) {
+      if (m.isSelf || m.state?.raftAddr == null || !this.provenMember(m)) continue;
+      const addr = m.state.raftAddr;
+      if (this.peersSet.get(id) !== addr) {
+        const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
+        if (match) {
+          raft.setPeer(id, { host: match[1] ?? match[2]!, port: Number(match[3]) });
+          this.peersSet.set(id, addr);
+        }
+      }
+      if (!learnerProposed && raft.node.isLeader() && !members.has(id) && m.health === 'healthy') {
+        learnerProposed = true;
+        const added = raft.node.addLearner(id as NodeId);
+        raft.process();
+        if (added.ok) this.options.log.log({ level: 'info', layer: 'raft', event: 'raft.add-learner', message: `adding ${id.slice(0, 12)} as a learner (it gossips with our cluster secret's proof)` });
+      }
+    }
+    const roles = [...raft.node.state.shape.rolesOf(this.nodeId)].join(',');
+    if (roles !== this.advertisedRoles && this.gossip.advertise) {
+      this.advertisedRoles = roles;
+      this.gossip.setLocalState(this.localState(`${this.gossip.advertise.ip}:${this.gossip.advertise.port}`));
+    }
   }
 
-  /** What the policy engine sees: the Raft members, with health from gossip (self is healthy). */
-  private policyView(): MembershipView {
-    const node = this.consensus!.node;
-    const raft = node.status();
+  /** What the policy engine sees: the Raft members, with their gossip health. */
+  private policyView(gossip: Map<string, GossipMember>): MembershipView {
+    const raft = this.raft!.node.status();
     const members: MemberView[] = [];
+    const young = performance.now() - this.startedAt < GOSSIP_GRACE_MS;
     for (const id of [...raft.conf.voters, ...raft.conf.learners]) {
       const isSelf = id === this.nodeId;
+      const seen = gossip.get(id);
+      const health = isSelf ? 'healthy' : seen ? seen.health : young ? 'suspect' : 'dead';
       const match = raft.progress[id]?.match ?? 0;
       members.push({
         id: id as NodeId,
-        health: isSelf ? 'healthy' : 'suspect',
+        health,
         raft: raft.conf.voters.includes(id) ? 'voter' : 'learner',
-        caughtUp: isSelf || match + 100 >= raft.lastIndex,
+        caughtUp: isSelf || match + 64 >= raft.lastIndex,
       });
     }
     return { members };
   }
 
-  private runPolicy(): void {
-    const node = this.consensus?.node;
-    if (!node?.isLeader()) return;
-    const state = node.state;
+  private runPolicy(gossip: Map<string, GossipMember>): void {
+    const raft = this.raft;
+    if (!raft?.node.isLeader()) return;
+    const state = raft.node.state;
     if (this.policy.target !== state.target) this.policy.reconfigure({ target: state.target });
-    const out = this.policy.tick({ view: this.policyView(), shape: state.shape, isLeader: true, nowMs: performance.now() - this.startedAt });
+    const out = this.policy.tick({ view: this.policyView(gossip), shape: state.shape, isLeader: true, nowMs: performance.now() - this.startedAt });
     for (const command of out.proposals) {
-      const result = node.proposeRole(command);
+      const result = raft.node.proposeRole(command);
       this.options.log.log(result.ok
         ? { level: 'info', layer: 'policy', event: 'policy.propose', message: `proposed ${describeRoleAssignment(command)}` }
         : { level: 'warn', layer: 'policy', event: 'policy.propose-failed', message: `could not propose ${describeRoleAssignment(command)}: ${result.error.message}` });
     }
+    if (out.proposals.length > 0) raft.process();
     for (const decision of out.decisions) {
       if (decision.action !== 'withheld' || decision.reason === 'not_leader') continue;
       const key = `${decision.reason}:${decision.detail}`;
       if (this.withheld.has(key)) continue;
+      if (this.withheld.size > 1000) this.withheld.clear();
       this.withheld.add(key);
-      this.options.log.log({ level: 'info', layer: 'policy', event: `policy.withheld`, message: `${decision.policy}: withheld (${decision.reason}): ${decision.detail}` });
+      this.options.log.log({ level: 'info', layer: 'policy', event: 'policy.withheld', message: `${decision.policy}: withheld (${decision.reason}): ${decision.detail}` });
     }
   }
 
-  private readonly withheld = new Set<string>();
+  /** Event-log lines for Raft role changes and new chain blocks. */
+  private logRaft(): void {
+    const node = this.raft?.node;
+    if (!node) return;
+    const s = node.status();
+    const role = `${s.role}/${s.term}/${s.leader ?? ''}`;
+    if (role !== this.lastRaftRole) {
+      this.lastRaftRole = role;
+      this.options.log.log({ level: 'info', layer: 'raft', event: 'raft.role', message: `${s.role} in term ${s.term}${s.leader ? `, leader ${s.leader.slice(0, 12)}` : ''}`, fields: { role: s.role, term: s.term, leader: s.leader } });
+    }
+    const chain = node.state.chain;
+    for (; this.loggedChain < chain.length; this.loggedChain++) {
+      const c = chain[this.loggedChain]!;
+      this.options.log.log({ level: 'info', layer: 'chain', event: 'chain.block', message: `block ${this.loggedChain} at raft #${String(c.block.raftLogIndex)}: ${describeRoleAssignment(c.block.assignment)}`, fields: { hash: c.hash } });
+    }
+  }
 
   private tick(): void {
     this.ticks++;
-    this.consensus?.tick();
-    if (this.ticks % Math.max(1, Math.round(250 / this.tickMs)) === 0) this.runPolicy();
+    const gossip = this.gossipMembers();
+    this.connectLayers(gossip);
+    if (this.ticks % Math.max(1, Math.round(POLICY_EVERY_MS / this.tickMs)) === 0) this.runPolicy(gossip);
+    this.logRaft();
     if (this.ticks % Math.max(1, Math.round(100 / this.tickMs)) !== 0) return;
     const status = this.status();
     const text = JSON.stringify(status);
@@ -242,13 +457,18 @@ export class NodeHost {
     }
   }
 
-  /** Clean shutdown: stop the loop, close the console, release the lock. Idempotent. */
+  private async stopLayers(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.gossip?.stop();
+    await this.raft?.stop();
+    await this.consoleServer?.close();
+  }
+
+  /** Clean shutdown: stop the loop, leave gossip, flush Raft, close the console, release the lock. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      if (this.timer) clearInterval(this.timer);
-      this.timer = null;
-      this.consensus?.close();
-      await this.consoleServer?.close();
+      await this.stopLayers();
       await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify({ url: null, token: null, pid: null })}\n`, 0o600).catch(() => undefined);
       this.options.log.log({ level: 'info', layer: 'node', event: 'node.stop', message: 'node stopped cleanly' });
       await this.dir.close();

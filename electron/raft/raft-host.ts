@@ -24,7 +24,8 @@ export interface RaftHostOptions {
   /** Wall time per Raft tick; election timeout = electionTicks × tickMs (randomized up to 2×). */
   readonly tickMs?: number;
   readonly tuning?: Partial<ConsensusTuning>;
-  readonly bootstrap?: boolean;
+  /** Start a one-voter cluster; 'if-empty' does so only when the WAL holds nothing yet. */
+  readonly bootstrap?: boolean | 'if-empty';
   readonly onNotice?: (text: string) => void;
 }
 
@@ -58,8 +59,9 @@ export class RaftHost {
     });
     host = new RaftHost(wal, transport, node, o.tickMs ?? 10);
     if (o.bootstrap) {
-      if (wal.restored.entries.length > 0 || wal.restored.snapshot) throw new Error(`${o.dir}: --bootstrap needs an empty data dir`);
-      node.bootstrap();
+      const empty = wal.restored.entries.length === 0 && wal.restored.snapshot === null;
+      if (empty) node.bootstrap();
+      else if (o.bootstrap !== 'if-empty') throw new Error(`${o.dir}: --bootstrap needs an empty data dir`);
     }
     host.timer = setInterval(() => host.onTick(), host.tickMs);
     host.process();

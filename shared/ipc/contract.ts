@@ -60,12 +60,33 @@ export const requestSchemas = {
   getStatus: z.null(),
   /** The attestation chain as a chain file: our envelope, or the bare engenho-revoada array. */
   exportChain: z.object({ form: z.enum(['envelope', 'rust']) }).strict(),
+  /** The policy inputs as the leader would see them (shared/policy/snapshot.ts JSON form). */
+  getPolicySnapshot: z.null(),
+  /** The running FabricStrategy in the crate's JSON form. */
+  getStrategy: z.null(),
+  /** Replicated through Raft; resolves once committed (or says why not). */
+  setTarget: z.object({
+    apiServers: z.number().int().min(0).max(1000),
+    etcdReplicas: z.number().int().min(0).max(1000),
+    schedulers: z.number().int().min(0).max(1000),
+    controllerManagers: z.number().int().min(0).max(1000),
+    minWorkers: z.number().int().min(0).max(1000),
+  }).strict(),
+  /** A FabricStrategy document (YAML or JSON, at most 1 MiB); validated on the node before it is proposed. */
+  applyStrategy: z.object({ text: z.string().max(1 << 20) }).strict(),
+  /** One RoleAssignment in the crate's JSON form (at most 64 KiB). */
+  propose: z.object({ text: z.string().max(1 << 16) }).strict(),
 } as const;
 
 export interface Responses {
   getAppInfo: AppInfoDto;
   getStatus: NodeStatusDto | null;
   exportChain: { readonly text: string; readonly blocks: number } | null;
+  getPolicySnapshot: { readonly text: string } | null;
+  getStrategy: { readonly json: string } | null;
+  setTarget: CommandResult;
+  applyStrategy: CommandResult;
+  propose: CommandResult;
 }
 
 export type Method = keyof typeof requestSchemas;

@@ -271,6 +271,12 @@ export class Membership {
     return kv === undefined || kv.status === KvStatus.Deleted ? null : kv.value;
   }
 
+  /** The value of a key gossiped by another member (`memberKey` as in MemberView.key). */
+  getPeerKey(memberKey: string, key: string): string | null {
+    const kv = this.records.get(memberKey)?.kvs.get(key);
+    return kv === undefined || kv.status === KvStatus.Deleted ? null : kv.value;
+  }
+
   setSeeds(seeds: readonly SocketAddr[]): void {
     this.seeds = [...seeds];
   }

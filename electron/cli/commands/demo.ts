@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { TARGET_PRESETS } from '../../../shared/types/target';
 import { DemoMesh } from '../../demo/supervisor';
 import { integerOption, parseCommandArgs } from '../args';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io';
@@ -74,6 +75,10 @@ export const demoCommand: CliCommand = {
     }
     io.stdout(`console: ${mesh.nodes[0]!.consoleUrl}\n`);
     try {
+      if (target !== 'homelab') {
+        const result = await mesh.nodes[0]!.client!.call('setTarget', { ...TARGET_PRESETS[target] });
+        io.stdout(`target ${target}: ${result.message}\n`);
+      }
       const took = await mesh.waitConverged(waitMs);
       io.stdout(`mesh converged: one leader, ${count} healthy members, in ${(took / 1000).toFixed(2)} s\n`);
     } catch (error) {

@@ -2,6 +2,7 @@
 // console on loopback and prints its URL.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { noNodeHandlers } from '../../../shared/ipc/no-node';
 import { PRODUCT_NAME, PRODUCT_VERSION } from '../../../shared/product';
 import { startConsoleServer } from '../../console/server';
 import { rendererDir } from '../../node/paths';
@@ -27,11 +28,7 @@ export const startCommand: CliCommand = {
         host, port, token,
         staticDir: rendererDir(fileURLToPath(import.meta.url)),
         allowNonLoopback: values['allow-remote'] === true,
-        handlers: {
-          getAppInfo: () => ({ product: PRODUCT_NAME, version: PRODUCT_VERSION, host: 'console-server', nodeRunning: false }),
-          getStatus: () => null,
-          exportChain: () => null,
-        },
+        handlers: noNodeHandlers('console-server'),
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -86,9 +86,9 @@ describe('revoada strategy', () => {
   });
 
   it('show/apply without a node say so; apply refuses a failing file before looking for one', async () => {
-    const r = await cli('strategy', 'show');
+    const r = await cli('strategy', 'show', '--data-dir', join(dir, 'no-node-here'));
     expect(r.code).toBe(1);
-    expect(r.errText).toMatch(/no running node found in the default data dir/);
+    expect(r.errText).toMatch(/no node has run in .*no-node-here/);
     const bad = write('bad2.json', encodeFabricStrategyJson({ ...PRESCRIBED_HOMELAB, consensus: { kind: { ...PRESCRIBED_HOMELAB.consensus.kind, quorumSize: 4 } } }));
     const refused = await cli('strategy', 'apply', bad, '--url', 'http://127.0.0.1:1');
     expect(refused.code).toBe(1);

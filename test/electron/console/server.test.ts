@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startConsoleServer, type ConsoleServer } from '../../../electron/console/server';
+import { noNodeHandlers } from '../../../shared/ipc/no-node';
 
 const TOKEN = 'a'.repeat(48);
 let server: ConsoleServer;
@@ -15,11 +16,7 @@ beforeAll(async () => {
   writeFileSync(path.join(staticDir, 'index.html'), '<h1>console</h1>');
   server = await startConsoleServer({
     host: '127.0.0.1', port: 0, token: TOKEN, staticDir, clientBufferBytesMax: 64 * 1024,
-    handlers: {
-      getAppInfo: () => ({ product: 'p', version: 'v', host: 'console-server', nodeRunning: false }),
-      getStatus: () => null,
-      exportChain: () => null,
-    },
+    handlers: { ...noNodeHandlers('console-server'), getAppInfo: () => ({ product: 'p', version: 'v', host: 'console-server', nodeRunning: false }) },
   });
   port = server.port;
 });
@@ -68,9 +65,7 @@ describe('console server', () => {
   });
 
   it('refuses to bind a non-loopback address without the explicit flag', async () => {
-    await expect(startConsoleServer({ host: '0.0.0.0', port: 0, token: TOKEN, staticDir: '.', handlers: {
-      getAppInfo: () => ({ product: 'p', version: 'v', host: 'console-server', nodeRunning: false }), getStatus: () => null, exportChain: () => null,
-    } })).rejects.toThrow('non-loopback');
+    await expect(startConsoleServer({ host: '0.0.0.0', port: 0, token: TOKEN, staticDir: '.', handlers: noNodeHandlers('console-server') })).rejects.toThrow('non-loopback');
   });
 
   it('answers calls, rejects malformed frames and bad arguments, and keeps serving', async () => {
