@@ -625,3 +625,45 @@ export function encodeFabricFaceYaml(f: FabricFace): string {
   })();
   return [`name: ${yamlString(f.name)}`, 'kind:', ...kindLines, ''].join('\n');
 }
+
+// ---- the timings a running node takes from its active strategy --------------------------------
+
+/** What the node's layers read from the active strategy; a new strategy applies without restart. */
+export interface StrategyTimings {
+  readonly gossipIntervalMs: number;
+  readonly phiThreshold: number;
+  readonly failureDetectorTimeoutMs: number;
+  /** Followers wait a random time in [min, max) before campaigning (max = 2 × min, as etcd does). */
+  readonly electionTimeoutMinMs: number;
+  readonly electionTimeoutMaxMs: number;
+  /** A fifth of the election timeout (etcd's guidance: election 5–10 × heartbeat), at least 1 ms. */
+  readonly heartbeatIntervalMs: number;
+  readonly snapshotIntervalEntries: number;
+  readonly quorumSize: number;
+  /** How often the policy engine ticks on the leader. */
+  readonly policyTickMs: number;
+  readonly sealIntervalMs: number;
+}
+
+export function strategyTimings(s: FabricStrategy): StrategyTimings {
+  const election = s.consensus.kind.electionTimeoutMs;
+  return {
+    gossipIntervalMs: s.membership.gossipCadenceMs,
+    phiThreshold: s.membership.phiThreshold,
+    failureDetectorTimeoutMs: s.membership.failureDetectorTimeoutMs,
+    electionTimeoutMinMs: election,
+    electionTimeoutMaxMs: 2 * election,
+    heartbeatIntervalMs: Math.max(1, Math.floor(election / 5)),
+    snapshotIntervalEntries: s.consensus.kind.snapshotIntervalEntries,
+    quorumSize: s.consensus.kind.quorumSize,
+    policyTickMs: s.reconciliation.millis,
+    sealIntervalMs: s.attestation.sealIntervalMs,
+  };
+}
+
+/** The timings that differ between two strategies (for the event log when one is applied). */
+export function timingChanges(before: FabricStrategy, after: FabricStrategy): Array<{ readonly key: keyof StrategyTimings; readonly from: number; readonly to: number }> {
+  const a = strategyTimings(before);
+  const b = strategyTimings(after);
+  return (Object.keys(a) as Array<keyof StrategyTimings>).filter((k) => !Object.is(a[k], b[k])).map((key) => ({ key, from: a[key], to: b[key] }));
+}

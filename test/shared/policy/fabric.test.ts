@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkFabricStrategyText, describeFabricError, encodeFabricFaceJson, encodeFabricFaceYaml,
   encodeFabricStrategyJson, encodeFabricStrategyYaml, formatF64, parseFabricFace, parseFabricStrategy,
-  proveLiveness, reconciliationCadence, yamlString,
+  proveLiveness, reconciliationCadence, strategyTimings, timingChanges, yamlString,
 } from '../../../shared/policy/fabric';
 import { PRESCRIBED_HOMELAB, PRESCRIBED_KUBERNETES_V1_34, type FabricFace, type FabricStrategy } from '../../../shared/types/fabric';
 
@@ -276,5 +276,19 @@ describe('multi-error validation with positions', () => {
     expect(report.diagnostics.map((d) => d.rule)).toEqual(['election_within_gossip_rounds']);
     expect(report.diagnostics[0]!.message).toBe(
       'election timeout (150ms) does not exceed 3 gossip rounds (300ms) — a new leader may act on a membership view that has not yet seen the failure');
+  });
+});
+
+describe('timings from the active strategy', () => {
+  it('maps the homelab strategy and lists what a new one changes', () => {
+    expect(strategyTimings(PRESCRIBED_HOMELAB)).toEqual({
+      gossipIntervalMs: 100, phiThreshold: 8, failureDetectorTimeoutMs: 300, electionTimeoutMinMs: 150, electionTimeoutMaxMs: 300,
+      heartbeatIntervalMs: 30, snapshotIntervalEntries: 1000, quorumSize: 3, policyTickMs: 500, sealIntervalMs: 1000,
+    });
+    const slower = { ...PRESCRIBED_HOMELAB, consensus: { kind: { ...PRESCRIBED_HOMELAB.consensus.kind, electionTimeoutMs: 1000 } } };
+    expect(timingChanges(PRESCRIBED_HOMELAB, slower)).toEqual([
+      { key: 'electionTimeoutMinMs', from: 150, to: 1000 }, { key: 'electionTimeoutMaxMs', from: 300, to: 2000 }, { key: 'heartbeatIntervalMs', from: 30, to: 200 },
+    ]);
+    expect(timingChanges(PRESCRIBED_HOMELAB, PRESCRIBED_HOMELAB)).toEqual([]);
   });
 });
