@@ -115,6 +115,34 @@ describe('simulation: convergence from random shapes', () => {
   });
 });
 
+describe('simulation: random failures over time', () => {
+  it('20 meshes under random churn: never a move without quorum, damping holds, target reached once it calms', () => {
+    const prng = new Prng(7);
+    const strategies: Array<TopologyStrategy | null> = [null, ...Object.values(TOPOLOGY_STRATEGIES)];
+    for (let trial = 0; trial < 20; trial++) {
+      const n = prng.nextRange(4, 7);
+      const health = new Map<number, 'healthy' | 'suspect' | 'dead'>();
+      for (let b = 1; b <= n; b++) health.set(b, 'healthy');
+      const viewNow = (): MembershipView => ({ members: [...health].map(([b, h]) => member(b, { health: h })) });
+      const shape = new MeshShape();
+      const engine = new PolicyEngine({ target: HA_THREE_TARGET, topology: strategies[trial % strategies.length]! });
+      const log: Applied[] = [];
+      const churnEnd = 20 * 60_000;
+      for (let t = 0; t < churnEnd; t += 1000) {
+        for (const b of health.keys()) {
+          if (prng.chance(0.004)) health.set(b, health.get(b) === 'healthy' ? (prng.chance(0.3) ? 'suspect' : 'dead') : 'healthy');
+        }
+        runTicks(engine, shape, viewNow, t, t + 1000, 1000, log);
+      }
+      for (const b of health.keys()) health.set(b, 'healthy');
+      runTicks(engine, shape, viewNow, churnEnd, churnEnd + 15 * 60_000, 1000, log);
+      expectDamped(log, DEFAULT_DAMPING.changeWindowMs);
+      // Everyone is back and healthy: the mesh must be at target again.
+      expect(atTarget(viewNow(), shape, HA_THREE_TARGET)).toBe(true);
+    }
+  });
+});
+
 describe('simulation: faults', () => {
   const five = (dead: ReadonlySet<number> = new Set()): MembershipView => ({
     members: [1, 2, 3, 4, 5].map((b) => member(b, dead.has(b) ? { health: 'dead' } : {})),
