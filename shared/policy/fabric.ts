@@ -239,7 +239,9 @@ class Decoder {
     }
     if (t.t === 'scalar' && typeof t.value === 'string' && variants.includes(t.value)) return t.value;
     const got = t.t === 'scalar' && typeof t.value === 'string' ? `\`${t.value}\`` : this.describe(t);
-    this.error('unknown_variant', `${path}.${tagKey}`, `unknown variant ${got}, expected ${variants.map((v) => `\`${v}\``).join(variants.length > 2 ? ', ' : ' or ')}`, t.pos);
+    const names = variants.map((v) => `\`${v}\``);
+    const expected = names.length === 1 ? names[0] : names.length === 2 ? `${names[0]} or ${names[1]}` : `one of ${names.join(', ')}`;
+    this.error('unknown_variant', `${path}.${tagKey}`, `unknown variant ${got}, expected ${expected}`, t.pos);
     return undefined;
   }
 }

@@ -239,6 +239,12 @@ describe('multi-error validation with positions', () => {
     expect(json.diagnostics[0]).toMatchObject({ rule: 'parse', line: 1 });
   });
 
+  it('unknown tags name the expected variants the way serde does', () => {
+    const r = checkFabricStrategyText(HOMELAB_YAML.replace('kind: zone-aware', 'kind: region-aware'));
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['unknown variant `region-aware`, expected one of `zone-aware`, `rack-aware`, `latency-aware`, `spread`, `none`']);
+    expect(checkFabricStrategyText('').diagnostics).toEqual([{ severity: 'error', rule: 'parse', path: '', message: 'the document is empty', line: 1, col: 1 }]);
+  });
+
   it('a non-map document is one clear error', () => {
     const r = checkFabricStrategyText('- a\n- b\n');
     expect(r.diagnostics).toEqual([expect.objectContaining({ rule: 'type', message: 'invalid type: a sequence, expected a map' })]);
