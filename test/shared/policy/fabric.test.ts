@@ -5,6 +5,7 @@ import {
   encodeFabricStrategyJson, encodeFabricStrategyYaml, formatF64, parseFabricFace, parseFabricStrategy,
   proveLiveness, reconciliationCadence, strategyTimings, timingChanges, yamlString,
 } from '../../../shared/policy/fabric';
+import { Prng } from '../../../shared/kit/prng';
 import { PRESCRIBED_HOMELAB, PRESCRIBED_KUBERNETES_V1_34, type FabricFace, type FabricStrategy } from '../../../shared/types/fabric';
 
 const vectors = JSON.parse(readFileSync(new URL('../../fixtures/reference/revoada-vectors.json', import.meta.url), 'utf8'));
@@ -296,5 +297,30 @@ describe('timings from the active strategy', () => {
       { key: 'electionTimeoutMinMs', from: 150, to: 1000 }, { key: 'electionTimeoutMaxMs', from: 300, to: 2000 }, { key: 'heartbeatIntervalMs', from: 30, to: 200 },
     ]);
     expect(timingChanges(PRESCRIBED_HOMELAB, PRESCRIBED_HOMELAB)).toEqual([]);
+  });
+});
+
+describe('robustness', () => {
+  it('mutated YAML and JSON never throw: each yields a value or at least one error', () => {
+    const prng = new Prng(99);
+    const alphabet = 'abc:{}[],"\' \n\t-#&*!|>%@`0123456789.\\\u0000\u00e9';
+    const sources = [HOMELAB_YAML, vectors.fabric_strategy_json as string];
+    let rejected = 0;
+    for (let i = 0; i < 600; i++) {
+      let text = sources[i % 2]!;
+      for (let k = prng.nextRange(1, 4); k > 0; k--) {
+        const at = prng.nextInt(text.length + 1);
+        const op = prng.nextInt(3);
+        const ch = alphabet[prng.nextInt(alphabet.length)]!;
+        text = op === 0 ? text.slice(0, at) + text.slice(at + 1) : op === 1 ? text.slice(0, at) + ch + text.slice(at) : text.slice(0, at) + ch + text.slice(at + 1);
+      }
+      const report = checkFabricStrategyText(text);
+      if (report.strategy === null) {
+        expect(report.errors).toBeGreaterThan(0);
+        rejected++;
+      }
+      for (const d of report.diagnostics) expect(typeof d.message).toBe('string');
+    }
+    expect(rejected).toBeGreaterThan(100);
   });
 });
