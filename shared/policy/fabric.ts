@@ -85,12 +85,12 @@ export function formatDiagnostic(d: FabricDiagnostic, source = 'input'): string 
 
 // ---- positioned tree (YAML and JSON share one reader) ------------------------------------------
 
-interface Pos {
+export interface Pos {
   readonly line: number;
   readonly col: number;
 }
 
-type PNode =
+export type PNode =
   | { readonly t: 'map'; readonly pos: Pos; readonly entries: ReadonlyArray<{ readonly key: string; readonly keyPos: Pos; readonly value: PNode }> }
   | { readonly t: 'seq'; readonly pos: Pos }
   | { readonly t: 'scalar'; readonly pos: Pos; readonly value: unknown; readonly raw: string; readonly quoted: boolean };
@@ -104,7 +104,7 @@ export function detectFormat(text: string, fileName?: string): SourceFormat {
   return /^\s*\{/.test(text) ? 'json' : 'yaml';
 }
 
-function readTree(text: string, format: SourceFormat): Result<PNode, FabricDiagnostic> {
+export function readTree(text: string, format: SourceFormat): Result<PNode, FabricDiagnostic> {
   if (format === 'json') {
     // The strict reader first: duplicate keys, trailing commas and the like are JSON errors even
     // where YAML would tolerate them.
@@ -144,8 +144,8 @@ function readTree(text: string, format: SourceFormat): Result<PNode, FabricDiagn
   return ok(convert(doc.contents));
 }
 
-/** Collects diagnostics while decoding; every decode keeps going after a bad field. */
-class Decoder {
+/** Collects diagnostics while decoding (shared with the topology config reader). */
+export class Decoder {
   readonly diagnostics: FabricDiagnostic[] = [];
   readonly positions = new Map<string, Pos>();
 
@@ -250,7 +250,7 @@ function isIntegerSource(raw: string): boolean {
   return /^[-+]?(?:0x[0-9a-fA-F]+|0o[0-7]+|[0-9]+)$/.test(raw.trim());
 }
 
-const ROOT_POS: Pos = { line: 1, col: 1 };
+export const ROOT_POS: Pos = { line: 1, col: 1 };
 
 function decodeStrategy(root: PNode, d: Decoder): FabricStrategy | null {
   const top = d.struct(root, '', ['name', 'consensus', 'membership', 'content', 'attestation', 'placement', 'reconciliation'], ROOT_POS);
