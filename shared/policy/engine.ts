@@ -14,7 +14,7 @@
 import type { MeshShape } from '../types/mesh-shape';
 import type { NodeId } from '../types/node-id';
 import { describeRoleAssignment, promote, type NodeRole, type RoleAssignment } from '../types/roles';
-import type { TargetTopology } from '../types/target';
+import { targetFor, type TargetTopology } from '../types/target';
 import { AUTO_REPLACEMENT, autoReplacement, votersReachable, type PolicyOutput } from './auto-replacement';
 import { FORMATION, FormationPolicy } from './formation';
 import type { TopologyStrategy } from './strategies';
@@ -149,7 +149,10 @@ export class PolicyEngine {
       }
       const windowStart = nowMs - this.config.damping.flapWindowMs;
       while (h.flips.length > 0 && h.flips[0]! < windowStart) h.flips.shift();
+      // Forget members that left long enough ago: if they return they start as new (stableForMs).
+      if (!seen.has(id) && h.flips.length === 0) this.health.delete(id);
     }
+    for (const [id, at] of this.lastChange) if (nowMs - at >= this.config.damping.changeWindowMs) this.lastChange.delete(id);
     // Committed role changes made by anyone (another leader, an operator) restart the window.
     const record = shape.toRecord();
     if (this.lastShape) {
@@ -255,6 +258,18 @@ export class PolicyEngine {
         if (damped(cmd.nodeId) !== null && !isReplacement(cmd)) {
           decisions.push({ policy: run.policy, action: 'withheld', reason: 'damped', command: cmd, node: cmd.nodeId, detail: `${describeRoleAssignment(cmd)} damped: the node changed roles ${Math.round(damped(cmd.nodeId)! / 1000)} s ago (window ${Math.round(window / 1000)} s)` });
           continue;
+        }
+        if (cmd.kind === 'demote' && alive.has(cmd.nodeId)) {
+          // The target wins over a topology strategy: never step a live holder down below it
+          // (otherwise formation and auto_replacement would undo each other, tick after tick).
+          const floor = cmd.rolesRelinquished.find((r) => {
+            const remaining = shape.holders(r).filter((h) => alive.has(h) && intents.get(`${h}/${r}`) !== 'remove').length - 1;
+            return remaining < targetFor(this.config.target, r);
+          });
+          if (floor !== undefined) {
+            decisions.push({ policy: run.policy, action: 'withheld', reason: 'conflict', command: cmd, node: cmd.nodeId, detail: `${describeRoleAssignment(cmd)}: would take ${floor} below its target of ${targetFor(this.config.target, floor)}` });
+            continue;
+          }
         }
         const merged = mergeCommand(cmd, shape, intents);
         if (merged.kind === 'keep') candidates.push({ policy: run.policy, command: merged.command });

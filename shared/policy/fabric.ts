@@ -85,12 +85,12 @@ export function formatDiagnostic(d: FabricDiagnostic, source = 'input'): string 
 
 // ---- positioned tree (YAML and JSON share one reader) ------------------------------------------
 
-interface Pos {
+export interface Pos {
   readonly line: number;
   readonly col: number;
 }
 
-type PNode =
+export type PNode =
   | { readonly t: 'map'; readonly pos: Pos; readonly entries: ReadonlyArray<{ readonly key: string; readonly keyPos: Pos; readonly value: PNode }> }
   | { readonly t: 'seq'; readonly pos: Pos }
   | { readonly t: 'scalar'; readonly pos: Pos; readonly value: unknown; readonly raw: string; readonly quoted: boolean };
@@ -104,7 +104,7 @@ export function detectFormat(text: string, fileName?: string): SourceFormat {
   return /^\s*\{/.test(text) ? 'json' : 'yaml';
 }
 
-function readTree(text: string, format: SourceFormat): Result<PNode, FabricDiagnostic> {
+export function readTree(text: string, format: SourceFormat): Result<PNode, FabricDiagnostic> {
   if (format === 'json') {
     // The strict reader first: duplicate keys, trailing commas and the like are JSON errors even
     // where YAML would tolerate them.
@@ -144,8 +144,8 @@ function readTree(text: string, format: SourceFormat): Result<PNode, FabricDiagn
   return ok(convert(doc.contents));
 }
 
-/** Collects diagnostics while decoding; every decode keeps going after a bad field. */
-class Decoder {
+/** Collects diagnostics while decoding (shared with the topology config reader). */
+export class Decoder {
   readonly diagnostics: FabricDiagnostic[] = [];
   readonly positions = new Map<string, Pos>();
 
@@ -239,7 +239,9 @@ class Decoder {
     }
     if (t.t === 'scalar' && typeof t.value === 'string' && variants.includes(t.value)) return t.value;
     const got = t.t === 'scalar' && typeof t.value === 'string' ? `\`${t.value}\`` : this.describe(t);
-    this.error('unknown_variant', `${path}.${tagKey}`, `unknown variant ${got}, expected ${variants.map((v) => `\`${v}\``).join(variants.length > 2 ? ', ' : ' or ')}`, t.pos);
+    const names = variants.map((v) => `\`${v}\``);
+    const expected = names.length === 1 ? names[0] : names.length === 2 ? `${names[0]} or ${names[1]}` : `one of ${names.join(', ')}`;
+    this.error('unknown_variant', `${path}.${tagKey}`, `unknown variant ${got}, expected ${expected}`, t.pos);
     return undefined;
   }
 }
@@ -248,7 +250,7 @@ function isIntegerSource(raw: string): boolean {
   return /^[-+]?(?:0x[0-9a-fA-F]+|0o[0-7]+|[0-9]+)$/.test(raw.trim());
 }
 
-const ROOT_POS: Pos = { line: 1, col: 1 };
+export const ROOT_POS: Pos = { line: 1, col: 1 };
 
 function decodeStrategy(root: PNode, d: Decoder): FabricStrategy | null {
   const top = d.struct(root, '', ['name', 'consensus', 'membership', 'content', 'attestation', 'placement', 'reconciliation'], ROOT_POS);
@@ -624,4 +626,46 @@ export function encodeFabricFaceYaml(f: FabricFace): string {
     }
   })();
   return [`name: ${yamlString(f.name)}`, 'kind:', ...kindLines, ''].join('\n');
+}
+
+// ---- the timings a running node takes from its active strategy --------------------------------
+
+/** What the node's layers read from the active strategy; a new strategy applies without restart. */
+export interface StrategyTimings {
+  readonly gossipIntervalMs: number;
+  readonly phiThreshold: number;
+  readonly failureDetectorTimeoutMs: number;
+  /** Followers wait a random time in [min, max) before campaigning (max = 2 × min, as etcd does). */
+  readonly electionTimeoutMinMs: number;
+  readonly electionTimeoutMaxMs: number;
+  /** A fifth of the election timeout (etcd's guidance: election 5–10 × heartbeat), at least 1 ms. */
+  readonly heartbeatIntervalMs: number;
+  readonly snapshotIntervalEntries: number;
+  readonly quorumSize: number;
+  /** How often the policy engine ticks on the leader. */
+  readonly policyTickMs: number;
+  readonly sealIntervalMs: number;
+}
+
+export function strategyTimings(s: FabricStrategy): StrategyTimings {
+  const election = s.consensus.kind.electionTimeoutMs;
+  return {
+    gossipIntervalMs: s.membership.gossipCadenceMs,
+    phiThreshold: s.membership.phiThreshold,
+    failureDetectorTimeoutMs: s.membership.failureDetectorTimeoutMs,
+    electionTimeoutMinMs: election,
+    electionTimeoutMaxMs: 2 * election,
+    heartbeatIntervalMs: Math.max(1, Math.floor(election / 5)),
+    snapshotIntervalEntries: s.consensus.kind.snapshotIntervalEntries,
+    quorumSize: s.consensus.kind.quorumSize,
+    policyTickMs: s.reconciliation.millis,
+    sealIntervalMs: s.attestation.sealIntervalMs,
+  };
+}
+
+/** The timings that differ between two strategies (for the event log when one is applied). */
+export function timingChanges(before: FabricStrategy, after: FabricStrategy): Array<{ readonly key: keyof StrategyTimings; readonly from: number; readonly to: number }> {
+  const a = strategyTimings(before);
+  const b = strategyTimings(after);
+  return (Object.keys(a) as Array<keyof StrategyTimings>).filter((k) => !Object.is(a[k], b[k])).map((key) => ({ key, from: a[key], to: b[key] }));
 }

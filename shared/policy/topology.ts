@@ -66,6 +66,8 @@ export interface QuorumWitness {
 /** `topology::RoleAssignment`: an ordered list of (id, state); `set` updates in place or appends. */
 export class TopoAssignment {
   private readonly entries: Array<[TopoNodeId, TopoNodeState]> = [];
+  /** id → position of its first entry (a decoded list may repeat an id, like the crate's Vec). */
+  private readonly index = new Map<TopoNodeId, number>();
 
   static from(pairs: Iterable<readonly [TopoNodeId, TopoNodeState]>): TopoAssignment {
     const out = new TopoAssignment();
@@ -82,13 +84,23 @@ export class TopoAssignment {
   }
 
   set(id: TopoNodeId, state: TopoNodeState): void {
-    const entry = this.entries.find((e) => e[0] === id);
-    if (entry) entry[1] = state;
-    else this.entries.push([id, state]);
+    const at = this.index.get(id);
+    if (at !== undefined) this.entries[at]![1] = state;
+    else {
+      this.index.set(id, this.entries.length);
+      this.entries.push([id, state]);
+    }
+  }
+
+  /** Appends without merging (deserialisation keeps a repeated id, as serde does for a Vec). */
+  pushRaw(id: TopoNodeId, state: TopoNodeState): void {
+    if (!this.index.has(id)) this.index.set(id, this.entries.length);
+    this.entries.push([id, state]);
   }
 
   get(id: TopoNodeId): TopoNodeState | undefined {
-    return this.entries.find((e) => e[0] === id)?.[1];
+    const at = this.index.get(id);
+    return at === undefined ? undefined : this.entries[at]![1];
   }
 
   /** Nodes actively serving `role`, in assignment order. */
@@ -257,7 +269,7 @@ export function decodeTopoAssignment(value: JsonValue | undefined): Result<TopoA
     const state = decodeTopoNodeState(pair[1]);
     if (!state.ok) return state;
     // Deserialisation pushes pairs as they are (a Vec), so a repeated id is kept, like serde would.
-    (out.assignments as Array<[TopoNodeId, TopoNodeState]>).push([pair[0], state.value]);
+    out.pushRaw(pair[0], state.value);
   }
   return ok(out);
 }

@@ -6,12 +6,13 @@ import {
   encodeFabricStrategyJson, encodeFabricStrategyYaml, formatDiagnostic, type FabricCheckContext, type SourceFormat,
 } from '../../../shared/policy/fabric';
 import { isTopologyStrategyName, TOPOLOGY_STRATEGY_NAMES, topologyStrategyByName } from '../../../shared/policy/strategies';
+import { canServe } from '../../../shared/policy/view';
 import { PRESCRIBED_HOMELAB, PRESCRIBED_KUBERNETES_V1_34 } from '../../../shared/types/fabric';
 import { integerOption, parseCommandArgs } from '../args';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io';
 import { openPolicySource, readTextFile, SOURCE_OPTIONS } from '../policy-node';
 
-const USAGE = `revoada strategy check FILE [--topology STRATEGY] [--nodes N] [--strict] [--json]
+const USAGE = `revoada strategy check FILE [--topology STRATEGY] [--nodes N] [--from SNAPSHOT] [--strict] [--json]
 revoada strategy show [FILE] [--format yaml|json] [--data-dir D | --url URL]
 revoada strategy defaults [--format yaml|json] [--face]
 revoada strategy apply FILE [--dry-run] [--topology STRATEGY] [--nodes N] [--data-dir D | --url URL]
@@ -24,7 +25,8 @@ revoada strategy apply FILE [--dry-run] [--topology STRATEGY] [--nodes N] [--dat
   show       FILE: print it in the crate's canonical serde form; no FILE: the running node's strategy
   defaults   the prescribed homelab strategy (--face: the prescribed Kubernetes v1.34 face)
   apply      check, then hand the strategy to the running node (refused when there are errors)
-  --topology ${TOPOLOGY_STRATEGY_NAMES.join(', ')} (for the quorum check; --nodes for mesh_all_peers/phalanx)`;
+  --topology ${TOPOLOGY_STRATEGY_NAMES.join(', ')} (for the quorum check; --nodes for mesh_all_peers/phalanx)
+  --from     take the topology strategy and node count from a policy snapshot`;
 
 function formatOption(value: string | undefined, fallback: SourceFormat): SourceFormat {
   if (value === undefined) return fallback;
@@ -85,7 +87,18 @@ export const strategyCommand: CliCommand = {
       case 'check':
       case 'validate': {
         if (positionals.length !== 1) throw new UsageError(`${sub} expects exactly one FILE`);
-        return (await check(positionals[0]!, contextOf(values), values.strict === true, values.json === true, io)).code;
+        let ctx = contextOf(values);
+        if (values.from !== undefined) {
+          // Check against a snapshot's mesh: its topology strategy and how many nodes can serve.
+          const source = await openPolicySource({ from: values.from }, io);
+          if (!source.ok) {
+            io.stderr(`revoada strategy: ${source.error}\n`);
+            return EXIT_FAILED;
+          }
+          const snap = await source.value.snapshot();
+          ctx = { ...(snap.topology ? { topology: snap.topology } : {}), nodes: snap.view.members.filter(canServe).length, ...ctx };
+        }
+        return (await check(positionals[0]!, ctx, values.strict === true, values.json === true, io)).code;
       }
       case 'defaults': {
         if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);

@@ -63,6 +63,17 @@ describe('revoada strategy', () => {
     expect(parsed.diagnostics[0]).toMatchObject({ rule: 'zero_reconciliation_cadence', line: 22, col: 11 });
   });
 
+  it('check --from takes the topology and node count from a snapshot', async () => {
+    const snap = write('phalanx.json', encodeSnapshot({
+      view: { members: [1, 2, 3].map((b) => ({ id: id(b), health: 'healthy' as const, raft: 'voter' as const, caughtUp: true })) },
+      shape: new MeshShape(), target: HOMELAB_TARGET, topology: 'phalanx',
+    }));
+    const file = write('five.yaml', encodeFabricStrategyYaml({ ...PRESCRIBED_HOMELAB, consensus: { kind: { ...PRESCRIBED_HOMELAB.consensus.kind, quorumSize: 3 } } }));
+    const r = await cli('strategy', 'check', file, '--from', snap);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('quorum size 3 exceeds the 2 voters the phalanx topology strategy can provide with 3 nodes');
+  });
+
   it('check: missing file, binary junk and usage errors are clear and do not throw', async () => {
     expect(await cli('strategy', 'check', 'nope.yaml')).toMatchObject({ code: 1, errText: 'revoada strategy: nope.yaml: no such file\n' });
     const junk = write('junk.yaml', '\u0000\u0001: [');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyEngine, DEFAULT_DAMPING } from '../../../shared/policy/engine';
 import { plan } from '../../../shared/policy/plan';
-import { Quorum3M } from '../../../shared/policy/strategies';
+import { Phalanx, Quorum3M } from '../../../shared/policy/strategies';
 import { MeshShape } from '../../../shared/types/mesh-shape';
 import { demote, MASTER_ROLES, promote } from '../../../shared/types/roles';
 import { HA_THREE_TARGET, HOMELAB_TARGET, type TargetTopology } from '../../../shared/types/target';
@@ -129,6 +129,22 @@ describe('damping', () => {
     // auto_replacement puts the four roles on n1; formation's master set for n1 is then a duplicate.
     expect(out.decisions.find((d) => d.policy === 'formation' && d.node === nid(1))?.reason).toBe('duplicate');
     expect(out.proposals.filter((c) => c.nodeId === nid(2))).toEqual([promote(nid(2), MASTER_ROLES, 'replacing_failed')]);
+  });
+});
+
+describe('target floor', () => {
+  it('a topology strategy never steps a live holder below the target; with a lower target it may', () => {
+    const shape = shapeOf([
+      [1, [...MASTER_ROLES, 'worker']], [2, [...MASTER_ROLES, 'worker']], [3, [...MASTER_ROLES, 'worker']],
+      [4, ['worker']], [5, ['worker']], [6, ['worker']],
+    ]);
+    const v = view(member(1), member(2), member(3), member(4), member(5), member(6, { health: 'dead' }));
+    const ha = new PolicyEngine({ target: HA_THREE_TARGET, topology: Phalanx }).tick({ view: v, shape, isLeader: true, nowMs: 0 });
+    expect(ha.proposals).toEqual([demote(nid(6), ['worker'], 'replacing_failed')]);
+    expect(ha.decisions.find((d) => d.reason === 'conflict')?.detail).toBe(
+      `demote ${nid(3).slice(0, 12)} [api_server,etcd,scheduler,controller_manager] (rebalance): would take api_server below its target of 3`);
+    const home = new PolicyEngine({ target: HOMELAB_TARGET, topology: Phalanx }).tick({ view: v, shape, isLeader: true, nowMs: 0 });
+    expect(home.proposals).toContainEqual(demote(nid(3), MASTER_ROLES, 'rebalance'));
   });
 });
 

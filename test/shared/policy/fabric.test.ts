@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   checkFabricStrategyText, describeFabricError, encodeFabricFaceJson, encodeFabricFaceYaml,
   encodeFabricStrategyJson, encodeFabricStrategyYaml, formatF64, parseFabricFace, parseFabricStrategy,
-  proveLiveness, reconciliationCadence, yamlString,
+  proveLiveness, reconciliationCadence, strategyTimings, timingChanges, yamlString,
 } from '../../../shared/policy/fabric';
+import { Prng } from '../../../shared/kit/prng';
 import { PRESCRIBED_HOMELAB, PRESCRIBED_KUBERNETES_V1_34, type FabricFace, type FabricStrategy } from '../../../shared/types/fabric';
 
 const vectors = JSON.parse(readFileSync(new URL('../../fixtures/reference/revoada-vectors.json', import.meta.url), 'utf8'));
@@ -239,6 +240,12 @@ describe('multi-error validation with positions', () => {
     expect(json.diagnostics[0]).toMatchObject({ rule: 'parse', line: 1 });
   });
 
+  it('unknown tags name the expected variants the way serde does', () => {
+    const r = checkFabricStrategyText(HOMELAB_YAML.replace('kind: zone-aware', 'kind: region-aware'));
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['unknown variant `region-aware`, expected one of `zone-aware`, `rack-aware`, `latency-aware`, `spread`, `none`']);
+    expect(checkFabricStrategyText('').diagnostics).toEqual([{ severity: 'error', rule: 'parse', path: '', message: 'the document is empty', line: 1, col: 1 }]);
+  });
+
   it('a non-map document is one clear error', () => {
     const r = checkFabricStrategyText('- a\n- b\n');
     expect(r.diagnostics).toEqual([expect.objectContaining({ rule: 'type', message: 'invalid type: a sequence, expected a map' })]);
@@ -276,5 +283,44 @@ describe('multi-error validation with positions', () => {
     expect(report.diagnostics.map((d) => d.rule)).toEqual(['election_within_gossip_rounds']);
     expect(report.diagnostics[0]!.message).toBe(
       'election timeout (150ms) does not exceed 3 gossip rounds (300ms) — a new leader may act on a membership view that has not yet seen the failure');
+  });
+});
+
+describe('timings from the active strategy', () => {
+  it('maps the homelab strategy and lists what a new one changes', () => {
+    expect(strategyTimings(PRESCRIBED_HOMELAB)).toEqual({
+      gossipIntervalMs: 100, phiThreshold: 8, failureDetectorTimeoutMs: 300, electionTimeoutMinMs: 150, electionTimeoutMaxMs: 300,
+      heartbeatIntervalMs: 30, snapshotIntervalEntries: 1000, quorumSize: 3, policyTickMs: 500, sealIntervalMs: 1000,
+    });
+    const slower = { ...PRESCRIBED_HOMELAB, consensus: { kind: { ...PRESCRIBED_HOMELAB.consensus.kind, electionTimeoutMs: 1000 } } };
+    expect(timingChanges(PRESCRIBED_HOMELAB, slower)).toEqual([
+      { key: 'electionTimeoutMinMs', from: 150, to: 1000 }, { key: 'electionTimeoutMaxMs', from: 300, to: 2000 }, { key: 'heartbeatIntervalMs', from: 30, to: 200 },
+    ]);
+    expect(timingChanges(PRESCRIBED_HOMELAB, PRESCRIBED_HOMELAB)).toEqual([]);
+  });
+});
+
+describe('robustness', () => {
+  it('mutated YAML and JSON never throw: each yields a value or at least one error', () => {
+    const prng = new Prng(99);
+    const alphabet = 'abc:{}[],"\' \n\t-#&*!|>%@`0123456789.\\\u0000\u00e9';
+    const sources = [HOMELAB_YAML, vectors.fabric_strategy_json as string];
+    let rejected = 0;
+    for (let i = 0; i < 600; i++) {
+      let text = sources[i % 2]!;
+      for (let k = prng.nextRange(1, 4); k > 0; k--) {
+        const at = prng.nextInt(text.length + 1);
+        const op = prng.nextInt(3);
+        const ch = alphabet[prng.nextInt(alphabet.length)]!;
+        text = op === 0 ? text.slice(0, at) + text.slice(at + 1) : op === 1 ? text.slice(0, at) + ch + text.slice(at) : text.slice(0, at) + ch + text.slice(at + 1);
+      }
+      const report = checkFabricStrategyText(text);
+      if (report.strategy === null) {
+        expect(report.errors).toBeGreaterThan(0);
+        rejected++;
+      }
+      for (const d of report.diagnostics) expect(typeof d.message).toBe('string');
+    }
+    expect(rejected).toBeGreaterThan(100);
   });
 });

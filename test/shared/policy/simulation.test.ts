@@ -12,6 +12,11 @@ import { MASTER_ROLES, type NodeRole, type RoleAssignment } from '../../../share
 import { HA_THREE_TARGET, targetFor, type TargetTopology } from '../../../shared/types/target';
 import { member, nid } from './helpers';
 
+/** REVOADA_SIM_SCALE=10 runs ten times as many random meshes (kept small by default for CI). */
+const SCALE = Math.max(1, Number(process.env['REVOADA_SIM_SCALE'] ?? '1') || 1);
+const MESHES = 100 * SCALE;
+const CHURN_MESHES = 12 * SCALE;
+
 interface Applied {
   readonly at: number;
   readonly cmd: RoleAssignment;
@@ -70,12 +75,12 @@ function expectDamped(log: readonly Applied[], windowMs: number): void {
 }
 
 describe('simulation: convergence from random shapes', () => {
-  it('reaches the target (or proposes nothing without quorum) for 150 random meshes', () => {
+  it(`reaches the target (or proposes nothing without quorum) for ${MESHES} random meshes`, () => {
     const prng = new Prng(20261123);
     const strategies: Array<TopologyStrategy | null> = [null, ...Object.values(TOPOLOGY_STRATEGIES)];
     let converged = 0;
     let refused = 0;
-    for (let trial = 0; trial < 150; trial++) {
+    for (let trial = 0; trial < MESHES; trial++) {
       const n = prng.nextRange(3, 9);
       const members: MemberView[] = [];
       for (let i = 1; i <= n; i++) {
@@ -110,8 +115,36 @@ describe('simulation: convergence from random shapes', () => {
         refused++;
       }
     }
-    expect(converged + refused).toBe(150);
-    expect(converged).toBeGreaterThan(50);
+    expect(converged + refused).toBe(MESHES);
+    expect(converged).toBeGreaterThan(MESHES / 3);
+  });
+});
+
+describe('simulation: random failures over time', () => {
+  it(`${CHURN_MESHES} meshes under random churn: never a move without quorum, damping holds, target reached once it calms`, () => {
+    const prng = new Prng(7);
+    const strategies: Array<TopologyStrategy | null> = [null, ...Object.values(TOPOLOGY_STRATEGIES)];
+    for (let trial = 0; trial < CHURN_MESHES; trial++) {
+      const n = prng.nextRange(4, 7);
+      const health = new Map<number, 'healthy' | 'suspect' | 'dead'>();
+      for (let b = 1; b <= n; b++) health.set(b, 'healthy');
+      const viewNow = (): MembershipView => ({ members: [...health].map(([b, h]) => member(b, { health: h })) });
+      const shape = new MeshShape();
+      const engine = new PolicyEngine({ target: HA_THREE_TARGET, topology: strategies[trial % strategies.length]! });
+      const log: Applied[] = [];
+      const churnEnd = 20 * 60_000;
+      for (let t = 0; t < churnEnd; t += 1000) {
+        for (const b of health.keys()) {
+          if (prng.chance(0.004)) health.set(b, health.get(b) === 'healthy' ? (prng.chance(0.3) ? 'suspect' : 'dead') : 'healthy');
+        }
+        runTicks(engine, shape, viewNow, t, t + 1000, 1000, log);
+      }
+      for (const b of health.keys()) health.set(b, 'healthy');
+      runTicks(engine, shape, viewNow, churnEnd, churnEnd + 15 * 60_000, 1000, log);
+      expectDamped(log, DEFAULT_DAMPING.changeWindowMs);
+      // Everyone is back and healthy: the mesh must be at target again.
+      expect(atTarget(viewNow(), shape, HA_THREE_TARGET)).toBe(true);
+    }
   });
 });
 
