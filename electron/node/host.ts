@@ -403,10 +403,14 @@ export class NodeHost {
 
   private runPolicy(gossip: Map<string, GossipMember>): void {
     const raft = this.raft;
-    if (!raft?.node.isLeader()) return;
+    if (!raft) return;
     const state = raft.node.state;
     if (this.policy.target !== state.target) this.policy.reconfigure({ target: state.target });
-    const out = this.policy.tick({ view: this.policyView(gossip), shape: state.shape, isLeader: true, nowMs: performance.now() - this.startedAt });
+    // Every node ticks the engine (followers only observe), so a new leader inherits the damping
+    // and flap history instead of starting blind.
+    const isLeader = raft.node.isLeader();
+    const out = this.policy.tick({ view: this.policyView(gossip), shape: state.shape, isLeader, nowMs: performance.now() - this.startedAt });
+    if (!isLeader) return;
     for (const command of out.proposals) {
       const result = raft.node.proposeRole(command);
       this.options.log.log(result.ok
