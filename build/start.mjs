@@ -21,7 +21,7 @@ try {
 const [command, args] = electronBinary
   ? [electronBinary, [path.join(root, 'dist/electron/main.cjs'), ...process.argv.slice(2)]]
   : [process.execPath, [path.join(root, 'dist/cli.mjs'), 'start', ...process.argv.slice(2)]];
-if (!electronBinary) console.log('npm start: no Electron binary on this machine; serving the console in the browser instead.');
+if (!electronBinary) console.log('npm start: no Electron binary on this machine; running the node (or a demo mesh) with the console in the browser instead.');
 const child = spawn(command, args, { stdio: 'inherit', cwd: root });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));

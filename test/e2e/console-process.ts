@@ -12,7 +12,7 @@ export interface ConsoleProcess {
 }
 
 export async function startConsoleProcess(extraArgs: string[] = []): Promise<ConsoleProcess> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.mjs'), 'start', '--port', '0', ...extraArgs], {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.mjs'), 'start', '--console-only', '--port', '0', ...extraArgs], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
