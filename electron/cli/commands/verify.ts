@@ -21,6 +21,7 @@ export const CHAIN_FILE_MAX_BYTES = 256 * 1024 * 1024;
 const TRUST_FILE_MAX_BYTES = 16 * 1024 * 1024;
 const PREFIX_BYTES = 1024 * 1024;
 const HUMAN_PROBLEMS_MAX = 50;
+const WARNINGS_MAX = 20;
 
 const USAGE = `revoada verify FILE [--json] [--min-witnesses K] [--trust FILE] [--since-head INDEX:HASH] [--threads N]
 
@@ -154,8 +155,10 @@ function humanReport(file: string, chain: ChainFile, report: ChainReport, option
   if (options.trust) checks.push(`signers in the trust list (${options.trust.size} keys)`);
   if (options.sinceHead) checks.push(`extends head ${options.sinceHead.index}:${options.sinceHead.hashHex.slice(0, 16)}…`);
   lines.push(`checked: ${checks.join(', ')}${threads > 0 ? ` on ${threads} threads` : ''}`);
+  const warnings = report.warnings.slice(0, WARNINGS_MAX).map((w) => `  warning: ${w.message}`);
+  if (report.warnings.length > WARNINGS_MAX) warnings.push(`  … and ${report.warnings.length - WARNINGS_MAX} more warnings`);
   if (report.ok) {
-    lines.push('VALID');
+    lines.push(...warnings, 'VALID');
     return `${lines.join('\n')}\n`;
   }
   const first = report.errors[0]!;
@@ -170,6 +173,7 @@ function humanReport(file: string, chain: ChainFile, report: ChainReport, option
     if (problem.actual !== null) lines.push(`    actual:   ${problem.actual}`);
   }
   if (report.errors.length > HUMAN_PROBLEMS_MAX) lines.push(`\n  … and ${report.errors.length - HUMAN_PROBLEMS_MAX} more (--json lists all)`);
+  if (warnings.length > 0) lines.push('', ...warnings);
   return `${lines.join('\n')}\n`;
 }
 

@@ -76,6 +76,10 @@ describe('revoada verify', () => {
     expect(r.out).toMatch(/block 6 \(raft \d+\/\d+, leader [0-9a-f]{12}\): invalid_leader_signature/);
     expect(r.out).toMatch(/cause: +block 6 was modified after it was signed/);
     expect(r.out).toMatch(/expected: +[0-9a-f]{64}\n +actual: +[0-9a-f]{64}/);
+    expect(r.out).not.toMatch(/warning/);
+    const reordered = await run('reordered_2.json');
+    expect(reordered.out).toMatch(/warning: block 3: raft_log_index 6 does not increase \(block 2 has 8\)/);
+    expect(json((await run('reordered_2.json', '--json')).out)).not.toHaveProperty('warnings');
   });
 
   it('--min-witnesses and --trust', async () => {

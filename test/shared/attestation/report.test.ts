@@ -67,6 +67,25 @@ describe('full report: causes in plain language', () => {
   });
 });
 
+describe('warnings (never errors): indexes that do not increase, terms and times that go back', () => {
+  it('are raised for the reordered chain and not for the valid ones', () => {
+    expect(report('valid_40').warnings).toEqual([]);
+    expect(report('long_2000').warnings).toEqual([]);
+    expect(report('reordered_2').warnings.map((w) => `${w.field}@${w.index}`)).toEqual(['raft_log_index@3', 'committed_at_ms@3']);
+  });
+  it('leave a validly signed chain valid', () => {
+    const s = nodeEd25519.signerFromSeed(new Uint8Array(32).fill(9));
+    const chain = new AttestationChain();
+    const id = nodeIdFromBytes(s.publicKey);
+    chain.append(s, promote(id, ['worker'], 'operator'), 5000, 3, 10n);
+    chain.append(s, promote(id, ['etcd'], 'operator'), 4000, 2, 10);
+    const r = verifyChainReport(chain.blocks(), nodeEd25519);
+    expect(r.ok).toBe(true);
+    expect(r.warnings.map((w) => w.field)).toEqual(['raft_log_index', 'raft_term', 'committed_at_ms']);
+    expect(r.warnings[2]!.message).toMatch(/goes back 1000 ms/);
+  });
+});
+
 describe('options beyond the crate', () => {
   it('--min-witnesses counts distinct valid witnesses other than the leader', () => {
     expect(report('valid_witnessed', { minWitnesses: 2 }).ok).toBe(true);
