@@ -384,6 +384,8 @@ export function assembleReport(
       const signatureHex = toHex(block.leaderSignature);
       let cause: string;
       let expected = `64-byte ed25519 signature by ${block.leader}`;
+      let field = f.leaderCheck === 'invalid_key' ? 'leader' : 'leader_signature';
+      let actual = f.leaderCheck === 'invalid_key' ? block.leader : signatureHex;
       if (f.leaderCheck === 'wrong_length') {
         cause = `block ${i}'s leader signature is ${block.leaderSignature.length} ${plural(block.leaderSignature.length, 'byte', 'bytes')} instead of 64: it was truncated or corrupted`;
       } else if (f.leaderCheck === 'invalid_key') {
@@ -402,6 +404,9 @@ export function assembleReport(
           );
           if (realSigner !== undefined) {
             cause = `block ${i}'s leader field was changed: the signature is by ${shortNodeId(realSigner)}, but the block names ${shortNodeId(block.leader)} as its signer`;
+            field = 'leader';
+            expected = realSigner;
+            actual = block.leader;
           }
         }
       }
@@ -409,10 +414,10 @@ export function assembleReport(
         kind: 'invalid_leader_signature',
         index: i,
         message: crateErrorMessage('invalid_leader_signature', i),
-        field: f.leaderCheck === 'invalid_key' ? 'leader' : 'leader_signature',
+        field,
         check: 'leader_signature',
         expected,
-        actual: f.leaderCheck === 'invalid_key' ? block.leader : signatureHex,
+        actual,
         cause,
       });
     }

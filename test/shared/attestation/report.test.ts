@@ -40,7 +40,11 @@ describe('full report: causes in plain language', () => {
     expect(reordered.errors[0]!.cause).toMatch(/reordered: block 2 belongs right after block 3/);
   });
   it('swapped leader, short signature, forged witness, bad genesis, rewritten prev_hash', () => {
-    expect(report('leader_swap_5').errors[0]!.cause).toMatch(/block 5's leader field was changed: the signature is by [0-9a-f]{12}/);
+    const swap = report('leader_swap_5').errors[0]!;
+    expect(swap.cause).toMatch(/block 5's leader field was changed: the signature is by [0-9a-f]{12}/);
+    expect(swap).toMatchObject({ field: 'leader', actual: load('leader_swap_5')[5]!.leader });
+    expect(swap.expected).toMatch(/^[0-9a-f]{64}$/);
+    expect(swap.expected).not.toBe(swap.actual);
     const short = report('short_sig_3').errors[0]!;
     expect(short.cause).toMatch(/32 bytes instead of 64/);
     expect(short.actual).toMatch(/^[0-9a-f]{64}$/);
