@@ -158,7 +158,7 @@ function humanReport(file: string, chain: ChainFile, report: ChainReport, option
   if (options.minWitnesses) checks.push(`>= ${options.minWitnesses} distinct witnesses per block`);
   if (options.trust) checks.push(`signers in the trust list (${options.trust.size} keys)`);
   if (options.sinceHead) checks.push(`extends head ${options.sinceHead.index}:${options.sinceHead.hashHex.slice(0, 16)}…`);
-  lines.push(`checked: ${checks.join(', ')}${threads > 0 ? ` on ${threads} threads` : ''}`);
+  lines.push(`checked: ${checks.join(', ')}${threads > 0 ? ` on ${threads} ${threads === 1 ? 'thread' : 'threads'}` : ''}`);
   const warnings = report.warnings.slice(0, WARNINGS_MAX).map((w) => `  warning: ${w.message}`);
   if (report.warnings.length > WARNINGS_MAX) warnings.push(`  … and ${report.warnings.length - WARNINGS_MAX} more warnings`);
   if (report.ok) {
