@@ -238,6 +238,17 @@ export interface VerifyOptions {
   readonly sinceHead?: SinceHead | null;
 }
 
+/**
+ * Something odd that does not make the chain invalid (the crate checks none of it): Raft log
+ * indexes that do not increase, terms or commit times that go back. Signed by the leader, so they
+ * were written that way, not changed later.
+ */
+export interface ChainWarning {
+  readonly index: number;
+  readonly field: 'raft_log_index' | 'raft_term' | 'committed_at_ms';
+  readonly message: string;
+}
+
 export interface ChainReport {
   readonly ok: boolean;
   readonly blocks: number;
@@ -245,6 +256,26 @@ export interface ChainReport {
   readonly head: string | null;
   /** Crate problems in the crate's order (errors[0] = what `verifyChain` returns), then the option checks. */
   readonly errors: readonly ChainProblem[];
+  readonly warnings: readonly ChainWarning[];
+}
+
+function orderWarnings(blocks: readonly RoleAttestationBlock[]): ChainWarning[] {
+  const out: ChainWarning[] = [];
+  for (let i = 1; i < blocks.length; i++) {
+    const a = blocks[i - 1]!;
+    const b = blocks[i]!;
+    if (BigInt(b.raftLogIndex) <= BigInt(a.raftLogIndex)) {
+      out.push({ index: i, field: 'raft_log_index', message: `block ${i}: raft_log_index ${encodeU64(b.raftLogIndex)} does not increase (block ${i - 1} has ${encodeU64(a.raftLogIndex)}): a replayed or out-of-order entry` });
+    }
+    if (BigInt(b.raftTerm) < BigInt(a.raftTerm)) {
+      out.push({ index: i, field: 'raft_term', message: `block ${i}: raft_term ${encodeU64(b.raftTerm)} goes back from ${encodeU64(a.raftTerm)}` });
+    }
+    const back = BigInt(a.committedAtMs) - BigInt(b.committedAtMs);
+    if (back > 0n) {
+      out.push({ index: i, field: 'committed_at_ms', message: `block ${i}: committed_at_ms goes back ${back} ms from block ${i - 1} (the signer's clock stepped back, or blocks are out of order)` });
+    }
+  }
+  return out;
 }
 
 /** Verifies every block in this thread and reports every problem found. */
@@ -253,9 +284,9 @@ export function verifyChainReport(blocks: readonly RoleAttestationBlock[], verif
 }
 
 /** How many blocks with a failed leader signature get the (costlier) signer diagnosis. */
-const DIAGNOSE_MAX = 64;
+const DIAGNOSE_MAX = 32;
 /** How many distinct keys of the chain are tried as the real signer of a suspect block. */
-const CANDIDATE_KEYS_MAX = 64;
+const CANDIDATE_KEYS_MAX = 16;
 
 function plural(n: number, one: string, many: string): string {
   return n === 1 ? one : many;
@@ -353,6 +384,8 @@ export function assembleReport(
       const signatureHex = toHex(block.leaderSignature);
       let cause: string;
       let expected = `64-byte ed25519 signature by ${block.leader}`;
+      let field = f.leaderCheck === 'invalid_key' ? 'leader' : 'leader_signature';
+      let actual = f.leaderCheck === 'invalid_key' ? block.leader : signatureHex;
       if (f.leaderCheck === 'wrong_length') {
         cause = `block ${i}'s leader signature is ${block.leaderSignature.length} ${plural(block.leaderSignature.length, 'byte', 'bytes')} instead of 64: it was truncated or corrupted`;
       } else if (f.leaderCheck === 'invalid_key') {
@@ -371,6 +404,9 @@ export function assembleReport(
           );
           if (realSigner !== undefined) {
             cause = `block ${i}'s leader field was changed: the signature is by ${shortNodeId(realSigner)}, but the block names ${shortNodeId(block.leader)} as its signer`;
+            field = 'leader';
+            expected = realSigner;
+            actual = block.leader;
           }
         }
       }
@@ -378,10 +414,10 @@ export function assembleReport(
         kind: 'invalid_leader_signature',
         index: i,
         message: crateErrorMessage('invalid_leader_signature', i),
-        field: f.leaderCheck === 'invalid_key' ? 'leader' : 'leader_signature',
+        field,
         check: 'leader_signature',
         expected,
-        actual: f.leaderCheck === 'invalid_key' ? block.leader : signatureHex,
+        actual,
         cause,
       });
     }
@@ -504,6 +540,7 @@ export function assembleReport(
     blocks: blocks.length,
     head: facts.length === 0 ? null : facts[facts.length - 1]!.hashHex,
     errors,
+    warnings: orderWarnings(blocks),
   };
 }
 

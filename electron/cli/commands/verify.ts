@@ -11,6 +11,7 @@ import { describeBlockPosition, formatHead, parseSinceHead, type ChainProblem, t
 import { describeJsonError, parseJson } from '../../../shared/kit/json';
 import { utf8DecodeStrict } from '../../../shared/kit/bytes';
 import type { NodeId } from '../../../shared/types/node-id';
+import { exportChainFile } from '../../node/attestation/chain-export';
 import { verifyChainParallel } from '../../node/attestation/parallel-verify';
 import { integerOption, parseCommandArgs } from '../args';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from '../io';
@@ -21,8 +22,9 @@ export const CHAIN_FILE_MAX_BYTES = 256 * 1024 * 1024;
 const TRUST_FILE_MAX_BYTES = 16 * 1024 * 1024;
 const PREFIX_BYTES = 1024 * 1024;
 const HUMAN_PROBLEMS_MAX = 50;
+const WARNINGS_MAX = 20;
 
-const USAGE = `revoada verify FILE [--json] [--min-witnesses K] [--trust FILE] [--since-head INDEX:HASH] [--threads N]
+const USAGE = `revoada verify FILE [--json] [--min-witnesses K] [--trust FILE] [--since-head INDEX:HASH] [--threads N] [--out FILE [--form bare|envelope]]
 
 Verifies an attestation chain file offline: the bare engenho-revoada form (a JSON array of
 blocks) or a revoada chain envelope. Checks, in engenho-revoada's order: genesis prev_hash, then
@@ -35,6 +37,9 @@ rule). Every problem is reported, not only the first.
   --since-head I:HASH    the chain must still hold block I with this hash (rollback detection);
                          a valid run prints the new head in this form
   --threads N            verification threads (default: all cores; 0 = this thread only)
+  --out FILE             when the chain is valid, also write it to FILE (atomically, fsynced)
+  --form bare|envelope   the form --out writes (default: the form read); bare is what
+                         engenho-revoada reads, envelope keeps cluster id, export time, node keys
 
 Exit: 0 valid, 1 invalid, 2 unreadable file or bad arguments.`;
 
@@ -153,9 +158,11 @@ function humanReport(file: string, chain: ChainFile, report: ChainReport, option
   if (options.minWitnesses) checks.push(`>= ${options.minWitnesses} distinct witnesses per block`);
   if (options.trust) checks.push(`signers in the trust list (${options.trust.size} keys)`);
   if (options.sinceHead) checks.push(`extends head ${options.sinceHead.index}:${options.sinceHead.hashHex.slice(0, 16)}…`);
-  lines.push(`checked: ${checks.join(', ')}${threads > 0 ? ` on ${threads} threads` : ''}`);
+  lines.push(`checked: ${checks.join(', ')}${threads > 0 ? ` on ${threads} ${threads === 1 ? 'thread' : 'threads'}` : ''}`);
+  const warnings = report.warnings.slice(0, WARNINGS_MAX).map((w) => `  warning: ${w.message}`);
+  if (report.warnings.length > WARNINGS_MAX) warnings.push(`  … and ${report.warnings.length - WARNINGS_MAX} more warnings`);
   if (report.ok) {
-    lines.push('VALID');
+    lines.push(...warnings, 'VALID');
     return `${lines.join('\n')}\n`;
   }
   const first = report.errors[0]!;
@@ -170,6 +177,7 @@ function humanReport(file: string, chain: ChainFile, report: ChainReport, option
     if (problem.actual !== null) lines.push(`    actual:   ${problem.actual}`);
   }
   if (report.errors.length > HUMAN_PROBLEMS_MAX) lines.push(`\n  … and ${report.errors.length - HUMAN_PROBLEMS_MAX} more (--json lists all)`);
+  if (warnings.length > 0) lines.push('', ...warnings);
   return `${lines.join('\n')}\n`;
 }
 
@@ -184,6 +192,8 @@ export const verifyCommand: CliCommand = {
       trust: { type: 'string' },
       'since-head': { type: 'string' },
       threads: { type: 'string' },
+      out: { type: 'string' },
+      form: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the chain FILE to verify' : `expected one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
     const minWitnesses = integerOption('min-witnesses', values['min-witnesses'], 0, 0, 1000);
@@ -194,6 +204,9 @@ export const verifyCommand: CliCommand = {
       if (!parsed.ok) throw new UsageError(`--since-head ${parsed.error}`);
       sinceHead = parsed.value;
     }
+    const form = values.form;
+    if (form !== undefined && form !== 'bare' && form !== 'envelope') throw new UsageError(`--form expects bare or envelope, got '${form}'`);
+    if (form !== undefined && values.out === undefined) throw new UsageError('--form needs --out FILE');
     const file = positionals[0]!;
     const resolve = (p: string) => path.resolve(io.cwd, p);
     try {
@@ -203,7 +216,21 @@ export const verifyCommand: CliCommand = {
       const result = await verifyChainParallel(chain.blocks, { ...options, threads });
       const report = result.report;
       io.stdout(values.json ? `${jsonReport(report)}\n` : humanReport(file, chain, report, options, result.threads));
-      return report.ok ? EXIT_OK : EXIT_FAILED;
+      if (!report.ok) {
+        if (values.out !== undefined) io.stderr(`revoada verify: not writing ${values.out}: the chain is invalid\n`);
+        return EXIT_FAILED;
+      }
+      if (values.out !== undefined) {
+        const outForm = form ?? chain.form;
+        try {
+          await exportChainFile(resolve(values.out), chain.blocks, outForm, chain);
+        } catch (error) {
+          io.stderr(`revoada verify: the chain is valid, but ${values.out} could not be written: ${describeFsError(error)}\n`);
+          return EXIT_USAGE;
+        }
+        if (!values.json) io.stdout(`wrote ${values.out} (${outForm === 'bare' ? 'engenho-revoada array form' : 'revoada envelope'})\n`);
+      }
+      return EXIT_OK;
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       if (values.json) {

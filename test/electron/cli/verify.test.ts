@@ -1,5 +1,5 @@
 // `revoada verify` in-process: exit codes, human and --json output, options, bad input.
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,10 @@ describe('revoada verify', () => {
     expect(r.out).toMatch(/block 6 \(raft \d+\/\d+, leader [0-9a-f]{12}\): invalid_leader_signature/);
     expect(r.out).toMatch(/cause: +block 6 was modified after it was signed/);
     expect(r.out).toMatch(/expected: +[0-9a-f]{64}\n +actual: +[0-9a-f]{64}/);
+    expect(r.out).not.toMatch(/warning/);
+    const reordered = await run('reordered_2.json');
+    expect(reordered.out).toMatch(/warning: block 3: raft_log_index 6 does not increase \(block 2 has 8\)/);
+    expect(json((await run('reordered_2.json', '--json')).out)).not.toHaveProperty('warnings');
   });
 
   it('--min-witnesses and --trust', async () => {
@@ -110,6 +114,35 @@ describe('revoada verify', () => {
     const r = await run(file);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/revoada envelope, cluster lab/);
+  });
+
+  it('--out writes the verified chain durably in either form; never an invalid chain', async () => {
+    const bare = path.join(tmp, 'out-bare.json');
+    const r = await run('valid_witnessed.json', '--out', bare);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/wrote .*out-bare\.json \(engenho-revoada array form\)/);
+    expect(readFileSync(bare, 'utf8')).toBe(readFileSync(path.join(fixtures, 'valid_witnessed.json'), 'utf8').trim());
+    const envelope = path.join(tmp, 'out-envelope.json');
+    expect((await run('valid_witnessed.json', '--out', envelope, '--form', 'envelope')).code).toBe(0);
+    const back = parseChainFile(readFileSync(envelope, 'utf8'));
+    expect(back.ok && back.value.form).toBe('envelope');
+    expect(back.ok && back.value.blocks).toEqual(blocksOf('valid_witnessed'));
+    // And back to the bare form from the envelope.
+    const again = path.join(tmp, 'out-again.json');
+    expect((await run(envelope, '--out', again, '--form', 'bare', '--json')).code).toBe(0);
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(bare, 'utf8'));
+
+    const refused = path.join(tmp, 'out-invalid.json');
+    const invalid = await run('tampered_time_6.json', '--out', refused);
+    expect(invalid.code).toBe(1);
+    expect(invalid.err).toMatch(/not writing .*: the chain is invalid/);
+    expect(() => readFileSync(refused)).toThrow();
+    const nowhere = await run('valid_40.json', '--out', path.join(tmp, 'no-dir', 'x.json'));
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.err).toMatch(/could not be written: no such file/);
+    expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect((await run('valid_40.json', '--form', 'bare')).code).toBe(2);
+    expect((await run('valid_40.json', '--out', bare, '--form', 'yaml')).code).toBe(2);
   });
 
   it('unreadable and malformed input: one clear line with the location, exit 2, JSON too', async () => {

@@ -114,6 +114,39 @@ function expectedFirst(field: Tamper, k: number): { kind: CrateErrorKind; index:
 
 const TAMPERS: readonly Tamper[] = ['prev_hash', 'assignment.node_id', 'assignment.kind', 'assignment.roles', 'committed_at_ms', 'raft_term', 'raft_log_index', 'leader', 'leader_signature', 'leader_signature.truncate', 'witness.key', 'witness.signature'];
 
+describe('the crate proptests, as written (src/attestation/mod.rs)', () => {
+  it('arb_chain_verifies: random seed byte, 1..10 random commands, ms 100+i, term 1, index i+1', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.array(arbAssignment, { minLength: 1, maxLength: 10 }), (seedByte, cmds) => {
+        const signer = nodeEd25519.signerFromSeed(new Uint8Array(32).fill(seedByte));
+        const chain = new AttestationChain();
+        cmds.forEach((cmd, i) => chain.append(signer, cmd, 100 + i, 1, i + 1));
+        expect(chain.verify(nodeEd25519).ok).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  });
+  it('arb_tampered_chain_always_rejected: 3 blocks; committed_at_ms or raft_log_index = 9999, or prev_hash[0] flipped', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), (seedByte, which, kind) => {
+        const signer = nodeEd25519.signerFromSeed(new Uint8Array(32).fill(seedByte));
+        const chain = new AttestationChain();
+        for (let i = 0; i < 3; i++) chain.append(signer, promote(nodeIdFromBytes(new Uint8Array(32).fill(i + 1)), ['api_server'], 'operator'), 100 + i, 1, i + 1);
+        const blocks = chain.blocks();
+        const b = blocks[which]!;
+        if (kind === 0) blocks[which] = { ...b, committedAtMs: 9999 };
+        else if (kind === 1) blocks[which] = { ...b, raftLogIndex: 9999 };
+        else {
+          const k = Math.max(1, which); // non-genesis
+          blocks[k] = { ...blocks[k]!, prevHash: flipHexByte(blocks[k]!.prevHash, 0, 0xff) };
+        }
+        expect(verifyChain(blocks, nodeEd25519).ok).toBe(false);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('attestation chain properties', () => {
   it('append then verify always passes, and survives a write/read round trip in both file forms (arb_chain_verifies)', () => {
     fc.assert(

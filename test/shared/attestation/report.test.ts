@@ -40,7 +40,11 @@ describe('full report: causes in plain language', () => {
     expect(reordered.errors[0]!.cause).toMatch(/reordered: block 2 belongs right after block 3/);
   });
   it('swapped leader, short signature, forged witness, bad genesis, rewritten prev_hash', () => {
-    expect(report('leader_swap_5').errors[0]!.cause).toMatch(/block 5's leader field was changed: the signature is by [0-9a-f]{12}/);
+    const swap = report('leader_swap_5').errors[0]!;
+    expect(swap.cause).toMatch(/block 5's leader field was changed: the signature is by [0-9a-f]{12}/);
+    expect(swap).toMatchObject({ field: 'leader', actual: load('leader_swap_5')[5]!.leader });
+    expect(swap.expected).toMatch(/^[0-9a-f]{64}$/);
+    expect(swap.expected).not.toBe(swap.actual);
     const short = report('short_sig_3').errors[0]!;
     expect(short.cause).toMatch(/32 bytes instead of 64/);
     expect(short.actual).toMatch(/^[0-9a-f]{64}$/);
@@ -64,6 +68,25 @@ describe('full report: causes in plain language', () => {
     for (const name of ['tampered_time_6', 'leader_swap_5', 'forged_witness_7', 'reordered_2']) {
       expect(verifyChainReport(load(name), pureEd25519)).toEqual(report(name));
     }
+  });
+});
+
+describe('warnings (never errors): indexes that do not increase, terms and times that go back', () => {
+  it('are raised for the reordered chain and not for the valid ones', () => {
+    expect(report('valid_40').warnings).toEqual([]);
+    expect(report('long_2000').warnings).toEqual([]);
+    expect(report('reordered_2').warnings.map((w) => `${w.field}@${w.index}`)).toEqual(['raft_log_index@3', 'committed_at_ms@3']);
+  });
+  it('leave a validly signed chain valid', () => {
+    const s = nodeEd25519.signerFromSeed(new Uint8Array(32).fill(9));
+    const chain = new AttestationChain();
+    const id = nodeIdFromBytes(s.publicKey);
+    chain.append(s, promote(id, ['worker'], 'operator'), 5000, 3, 10n);
+    chain.append(s, promote(id, ['etcd'], 'operator'), 4000, 2, 10);
+    const r = verifyChainReport(chain.blocks(), nodeEd25519);
+    expect(r.ok).toBe(true);
+    expect(r.warnings.map((w) => w.field)).toEqual(['raft_log_index', 'raft_term', 'committed_at_ms']);
+    expect(r.warnings[2]!.message).toMatch(/goes back 1000 ms/);
   });
 });
 
