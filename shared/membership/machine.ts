@@ -204,7 +204,7 @@ export class Membership {
       phiThreshold: t.phiThreshold,
       initialIntervalMs: t.gossipCadenceMs,
       timeoutMs: t.failureDetectorTimeoutMs,
-      suspicionMs: Math.max(t.gossipCadenceMs, t.failureDetectorTimeoutMs / 2),
+      suspicionMs: t.gossipCadenceMs / 2,
       suspicionMaxMs: Math.max(4 * t.failureDetectorTimeoutMs, 10 * t.gossipCadenceMs),
       confirmations: 2,
     };

@@ -2,13 +2,24 @@
 // parses their JSON lines and tracks what each one sees. Every child gets --exit-after-ms and
 // --stdin-control, so it stops by itself and when this process goes away.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The repository root: the nearest folder above this file (source or bundle) with our package.json. */
+function findRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'revoada-console') return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('repository root not found');
+    dir = up;
+  }
+}
+const root = findRoot();
 
 /** Bundles the CLI (dependencies external, resolved from the repo's node_modules). */
 export async function buildCli(): Promise<string> {

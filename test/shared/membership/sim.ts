@@ -18,6 +18,7 @@ export interface SimOptions {
   readonly maxDatagram?: number;
   readonly deadNodeGraceMs?: number;
   readonly markedForDeletionGraceMs?: number;
+  readonly fanout?: number;
 }
 
 interface SimNode {
@@ -82,6 +83,7 @@ export class Sim {
       seeds: seedIndexes.map((s) => Sim.addrOf(s)),
       timing: this.timing,
       rngSeed: this.prng.nextU32(),
+      ...(this.options.fanout !== undefined ? { fanout: this.options.fanout } : {}),
       ...(this.options.maxDatagram !== undefined ? { maxDatagram: this.options.maxDatagram } : {}),
       ...(this.options.deadNodeGraceMs !== undefined ? { deadNodeGraceMs: this.options.deadNodeGraceMs } : {}),
       ...(this.options.markedForDeletionGraceMs !== undefined ? { markedForDeletionGraceMs: this.options.markedForDeletionGraceMs } : {}),
