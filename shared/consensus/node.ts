@@ -113,7 +113,12 @@ export class ConsensusNode {
 
   tick(): void {
     this.raft.tick();
-    if (this.pendingWitness.size > 0 && ++this.witnessTicks >= this.tuning.witnessRetryTicks) this.flushWitnesses();
+    // New signatures go out on the next tick (batched: one witness entry per tick under load);
+    // unacknowledged ones are re-proposed every witnessRetryTicks.
+    if (this.signedNew || (this.pendingWitness.size > 0 && ++this.witnessTicks >= this.tuning.witnessRetryTicks)) {
+      this.signedNew = false;
+      this.flushWitnesses();
+    }
   }
 
   step(m: Message): void {
@@ -180,10 +185,8 @@ export class ConsensusNode {
   /** After persisting and sending: installs the snapshot and applies committed entries. */
   advance(rd: Ready): void {
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
-    this.signedNew = false;
     for (const e of rd.committed) this.applyEntry(e);
     this.raft.advance(rd);
-    if (this.signedNew) this.flushWitnesses();
   }
 
   shouldCompact(): boolean {
