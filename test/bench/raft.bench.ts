@@ -15,6 +15,9 @@ import path from 'node:path';
 import { RaftHost } from '../../electron/raft/raft-host';
 import { nodeEd25519, nodeSignerFromSeed } from '../../electron/node/ed25519-node';
 import { promote } from '../../shared/types/roles';
+import { ProcCluster } from '../electron/raft/proc-cluster';
+import { runRaftNodeProcess } from '../electron/raft/proc-node';
+import { fileURLToPath } from 'node:url';
 
 const SEQ_COMMITS = Number(process.env['RAFT_BENCH_SEQ'] ?? 1000);
 const CONCURRENT = 64;
@@ -59,7 +62,7 @@ function fsyncFloor(dir: string): { p50Ms: number; p99Ms: number; perSec: number
 
 // ------------------------------------------------------------------ ours
 
-async function benchOurs(dir: string): Promise<Record<string, number>> {
+async function benchOurs(dir: string, failoverTrials: number): Promise<Record<string, number>> {
   const secret = new Uint8Array(randomBytes(32));
   const signers = [1, 2, 3].map((i) => nodeSignerFromSeed(new Uint8Array(32).fill(i)));
   const ports: number[] = [];
@@ -110,7 +113,7 @@ async function benchOurs(dir: string): Promise<Record<string, number>> {
   const tput = commits / ((now() - t0) / 1000);
 
   const failovers: number[] = [];
-  for (let trial = 0; trial < FAILOVER_TRIALS; trial++) {
+  for (let trial = 0; trial < failoverTrials; trial++) {
     const l = leader()!;
     const idx = hosts.indexOf(l);
     const s = now();
@@ -135,6 +138,67 @@ async function benchOurs(dir: string): Promise<Record<string, number>> {
     tput64PerSec: Math.round(tput), failoverP50Ms: r3(pct(failovers, 50)), failoverP99Ms: r3(pct(failovers, 99)), failoverMaxMs: r3(Math.max(...failovers)),
     failoverTrials: failovers.length,
   };
+}
+
+
+// ------------------------------------------------------------------ ours, one OS process per node
+
+async function benchOursProcesses(dir: string): Promise<Record<string, number>> {
+  const self = fileURLToPath(import.meta.url);
+  const cluster = new ProcCluster(self, ['--raft-node'], path.join(dir, 'procs'), 3, randomBytes(32).toString('hex'));
+  try {
+    const [first, ...rest] = cluster.nodes;
+    await first!.start(true);
+    for (const n of rest) await n.start();
+    cluster.wire();
+    await cluster.waitLeader(5000);
+    for (const n of rest) await cluster.propose({ kind: 'add-learner', id: n.id });
+    for (const n of rest) await cluster.propose({ kind: 'promote', id: n.id, roles: ['etcd'] });
+    let leader = await cluster.waitLeader(5000);
+    for (let i = 0; i < 200; i++) await leader.propose({ kind: 'promote', id: leader.id, roles: [i % 2 ? 'worker' : 'observer'] });
+    const lat: number[] = [];
+    for (let i = 0; i < SEQ_COMMITS; i++) {
+      const s = now();
+      const r = await leader.propose({ kind: 'promote', id: leader.id, roles: [i % 2 ? 'worker' : 'observer'] });
+      if (!r.ok) throw new Error(`sequential proposal failed: ${r.error}`);
+      lat.push(now() - s);
+    }
+    let commits = 0;
+    const until = now() + THROUGHPUT_MS;
+    const t0 = now();
+    await Promise.all(Array.from({ length: CONCURRENT }, async (_, w) => {
+      for (let k = 0; now() < until; k++) if ((await leader.propose({ kind: 'promote', id: leader.id, roles: [(w + k) % 2 ? 'worker' : 'observer'] })).ok) commits++;
+    }));
+    const tput = commits / ((now() - t0) / 1000);
+    const failovers: number[] = [];
+    for (let trial = 0; trial < FAILOVER_TRIALS; trial++) {
+      leader = await cluster.waitLeader(10_000);
+      const s = now();
+      leader.kill(); // SIGKILL
+      for (;;) {
+        const l = await cluster.leader();
+        if (l && (await l.propose({ kind: 'promote', id: l.id, roles: ['worker'] })).ok) break;
+        if (now() - s > 10_000) throw new Error('no failover within 10 s');
+        await sleep(1);
+      }
+      failovers.push(now() - s);
+      await leader.start();
+      cluster.wire();
+      const l = await cluster.waitLeader(10_000);
+      const target = (await l.status())!.commit;
+      for (const t0b = Date.now(); ; await sleep(20)) {
+        const st = await leader.status();
+        if (st && st.applied >= target) break;
+        if (Date.now() - t0b > 10_000) throw new Error('restarted node did not catch up');
+      }
+    }
+    return {
+      seqP50Ms: r3(pct(lat, 50)), seqP99Ms: r3(pct(lat, 99)), tput64PerSec: Math.round(tput),
+      failoverP50Ms: r3(pct(failovers, 50)), failoverP99Ms: r3(pct(failovers, 99)), failoverMaxMs: r3(Math.max(...failovers)), failoverTrials: failovers.length,
+    };
+  } finally {
+    await cluster.stopAll();
+  }
 }
 
 // ------------------------------------------------------------------ etcd
@@ -282,28 +346,36 @@ async function benchEtcd(bin: string, dir: string): Promise<Record<string, numbe
 
 // ------------------------------------------------------------------ main
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'revoada-bench-raft-'));
-try {
-  console.log(`bench:raft — ${os.cpus().length} cpus, ${SEQ_COMMITS} sequential commits, ${CONCURRENT} proposers × ${THROUGHPUT_MS} ms, ${FAILOVER_TRIALS} failovers`);
-  const floor = fsyncFloor(dir);
-  console.log(`fsync floor (256 B append + fdatasync): p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms, ${floor.perSec}/s`);
-  const ours = await benchOurs(dir);
-  console.log(`revoada raft (3 nodes, one process): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; failover p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms (${ours['failoverTrials']} trials)`);
-  const bin = haveEtcd();
-  const etcd = bin ? await benchEtcd(bin, dir) : null;
-  if (etcd) console.log(`etcd (3 members, same machine): put p50 ${etcd['seqP50Ms']} ms, p99 ${etcd['seqP99Ms']} ms; ${etcd['tput64PerSec']} puts/s with 64 clients; failover p50 ${etcd['failoverP50Ms']} ms, p99 ${etcd['failoverP99Ms']} ms (${etcd['failoverTrials']} trials)`);
-  const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? r3(a / b) : null);
-  console.log(JSON.stringify({
-    bench: 'raft', fsyncFloor: floor, ours, etcd,
-    ratios: {
-      commitP50VsFsyncFloorP50: ratio(ours['seqP50Ms'], floor.p50Ms),
-      oursP50OverEtcdP50: ratio(ours['seqP50Ms'], etcd?.['seqP50Ms']),
-      oursP99OverEtcdP99: ratio(ours['seqP99Ms'], etcd?.['seqP99Ms']),
-      oursTputOverEtcdTput: ratio(ours['tput64PerSec'], etcd?.['tput64PerSec']),
-      oursFailoverP99OverEtcd: ratio(ours['failoverP99Ms'], etcd?.['failoverP99Ms']),
-    },
-    targets: { commitP50Ms: 0.5, commitP99Ms: 2, failoverP99Ms: 450 },
-  }));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'revoada-bench-raft-'));
+  try {
+    console.log(`bench:raft — ${os.cpus().length} cpus, ${SEQ_COMMITS} sequential commits, ${CONCURRENT} proposers × ${THROUGHPUT_MS} ms, ${FAILOVER_TRIALS} failovers`);
+    const floor = fsyncFloor(dir);
+    console.log(`fsync floor (256 B append + fdatasync): p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms, ${floor.perSec}/s`);
+    const ours = await benchOursProcesses(dir);
+    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
+    const inproc = await benchOurs(dir, 0);
+    console.log(`revoada raft (3 nodes in ONE process, sharing one thread and its fsyncs): commit p50 ${inproc['seqP50Ms']} ms, p99 ${inproc['seqP99Ms']} ms; ${inproc['tput64PerSec']} commits/s with 64 proposers`);
+    const bin = process.env['RAFT_BENCH_NO_ETCD'] ? null : haveEtcd();
+    if (process.env['RAFT_BENCH_NO_ETCD']) console.log('etcd: SKIPPED — RAFT_BENCH_NO_ETCD is set');
+    const etcd = bin ? await benchEtcd(bin, dir) : null;
+    if (etcd) console.log(`etcd 3-member cluster (same machine, HTTP/JSON gateway client): put p50 ${etcd['seqP50Ms']} ms, p99 ${etcd['seqP99Ms']} ms; ${etcd['tput64PerSec']} puts/s with 64 clients; failover p50 ${etcd['failoverP50Ms']} ms, p99 ${etcd['failoverP99Ms']} ms (${etcd['failoverTrials']} trials)`);
+    const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? r3(a / b) : null);
+    console.log(JSON.stringify({
+      bench: 'raft', fsyncFloor: floor, ours, oursInProcess: inproc, etcd,
+      ratios: {
+        commitP50OverFsyncFloorP50: ratio(ours['seqP50Ms'], floor.p50Ms),
+        oursP50OverEtcdP50: ratio(ours['seqP50Ms'], etcd?.['seqP50Ms']),
+        oursP99OverEtcdP99: ratio(ours['seqP99Ms'], etcd?.['seqP99Ms']),
+        oursTputOverEtcdTput: ratio(ours['tput64PerSec'], etcd?.['tput64PerSec']),
+        oursFailoverP99OverEtcdP99: ratio(ours['failoverP99Ms'], etcd?.['failoverP99Ms']),
+      },
+      targets: { commitP50Ms: 0.5, commitP99Ms: 2, failoverP99Ms: 450 },
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+if (process.argv.includes('--raft-node')) void runRaftNodeProcess();
+else await main();
