@@ -95,10 +95,10 @@ export class ConsensusNode {
       id: this.id, ...this.tuning, prng: options.prng,
       seal: (draft, term, index) => this.seal(draft.data, term, index),
     }, restored);
-    this.state = new ReplicatedState(this.verifier);
+    this.state = new ReplicatedState(this.verifier, this.id);
     const snap = restored?.snapshot;
     if (snap && snap.data.length > 0) {
-      const decoded = ReplicatedState.decode(snap.data, this.verifier);
+      const decoded = ReplicatedState.decode(snap.data, this.verifier, this.id);
       if (!decoded.ok) throw new Error(`snapshot at index ${snap.index} is unreadable: ${decoded.error.path}: ${decoded.error.message}`);
       this.state = decoded.value;
     }
@@ -200,7 +200,7 @@ export class ConsensusNode {
 
   private installSnapshot(snap: Snapshot): void {
     if (snap.index <= this.state.appliedIndex) return;
-    const decoded = ReplicatedState.decode(snap.data, this.verifier);
+    const decoded = ReplicatedState.decode(snap.data, this.verifier, this.id);
     if (!decoded.ok) throw new Error(`snapshot from leader at ${snap.index} is unreadable: ${decoded.error.message}`);
     this.state = decoded.value;
     this.sealedHashes.clear();
