@@ -89,6 +89,11 @@ export class RaftHost {
   private receive(m: Message): void {
     if (this.stopped) return;
     this.node.step(m);
+    this.schedule();
+  }
+
+  /** Batches everything that arrives in one turn of the event loop into one Ready (one fsync). */
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
@@ -135,7 +140,7 @@ export class RaftHost {
   /** Runs a proposal and resolves when it is applied here (leader) — or with the reason it was not. */
   proposeAndWait(propose: (n: ConsensusNode) => Result<ProposeOk, ProposeError>): Promise<Result<number, string>> {
     const r = propose(this.node);
-    this.process();
+    this.schedule();
     if (!r.ok) return Promise.resolve({ ok: false, error: r.error.message });
     if (!('index' in r.value)) return Promise.resolve({ ok: false, error: `forwarded to ${r.value.forwardedTo.slice(0, 12)}; not tracked` });
     const { index, term } = r.value;

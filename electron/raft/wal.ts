@@ -137,6 +137,9 @@ export class Wal {
   readonly report: WalOpenReport;
   readonly restored: RestoredState;
   private closed = false;
+  private unsynced = false;
+  /** Number of fdatasync calls (tests and the benchmark report it). */
+  syncs = 0;
   private size: number;
 
   private constructor(readonly dir: string) {
@@ -200,7 +203,16 @@ export class Wal {
       off += p.length;
     }
     this.writeAll(buf);
-    fdatasyncSync(this.fd);
+    // etcd's MustSync rule: a Ready that only moves the commit index needs no fsync — the commit
+    // index is recoverable from the cluster and nothing sent depends on it being durable. New
+    // entries, a new term or a new vote are always fsynced before save() returns.
+    const mustSync = rd.entries.length > 0 || (rd.hardState !== null && (rd.hardState.term !== this.hardState.term || rd.hardState.vote !== this.hardState.vote));
+    if (mustSync) {
+      fdatasyncSync(this.fd);
+      this.syncs++;
+      this.unsynced = false;
+    }
+    else this.unsynced = true;
     this.track(rd.entries, rd.hardState);
   }
 
@@ -263,6 +275,7 @@ export class Wal {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.unsynced) fdatasyncSync(this.fd);
     closeSync(this.fd);
   }
 }

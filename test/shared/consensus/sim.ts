@@ -59,11 +59,6 @@ export class MemoryStorage {
   }
 }
 
-interface InFlight {
-  readonly at: number;
-  readonly m: Message;
-}
-
 export interface SimOptions {
   readonly seed: number;
   readonly nodes: number;
@@ -90,7 +85,7 @@ interface SimNode {
 export class Simulation {
   readonly rng: Prng;
   readonly nodes: SimNode[] = [];
-  private inflight: InFlight[] = [];
+  private inflight = new Map<number, Message[]>();
   now = 0;
   private blocked = new Set<string>(); // "from>to"
   private readonly leaders = new Map<number, NodeId>();
@@ -99,6 +94,8 @@ export class Simulation {
   private readonly stateAt = new Map<number, string>();
   private readonly keyOf = new WeakMap<Entry, string>();
   private readonly fpChecked = new WeakMap<ConsensusNode, number>();
+  private readonly checkedCommit = new WeakMap<object, number>();
+  private readonly leaderChecked = new WeakMap<object, { term: number; upTo: number }>();
   private readonly verifier: Ed25519Verifier;
   readonly log: string[] = [];
   trace: { id: string; after: number } | null = null;
@@ -245,7 +242,10 @@ export class Simulation {
     }
     const copies = faulty && this.rng.chance(this.opts.dupRate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      this.inflight.push({ at: this.now + (faulty ? this.rng.nextInt(this.opts.delayMax + 1) : this.rng.nextInt(2)), m });
+      const at = this.now + (faulty ? this.rng.nextInt(this.opts.delayMax + 1) : this.rng.nextInt(2));
+      const bucket = this.inflight.get(at);
+      if (bucket) bucket.push(m);
+      else this.inflight.set(at, [m]);
     }
   }
 
@@ -253,14 +253,18 @@ export class Simulation {
     // Process readies, then deliver due messages in a shuffled order (reordering), repeatedly.
     for (let round = 0; round < 4; round++) {
       this.processReadies();
-      const due = this.inflight.filter((f) => f.at <= this.now);
+      const due: Message[] = [];
+      for (const [at, bucket] of this.inflight) {
+        if (at > this.now) continue;
+        due.push(...bucket);
+        this.inflight.delete(at);
+      }
       if (due.length === 0) break;
-      this.inflight = this.inflight.filter((f) => f.at > this.now);
-      for (const f of this.rng.shuffled(due)) {
-        const to = this.nodes.find((n) => n.id === f.m.to);
-        if (!to?.node || this.blocked.has(`${f.m.from}>${f.m.to}`)) continue;
-        if (this.trace && this.now > this.trace.after && (f.m.to.startsWith(this.trace.id) || f.m.from.startsWith(this.trace.id))) this.log.push(`${this.now} ${describeMessage(f.m)}`);
-        to.node.step(f.m);
+      for (const m of this.rng.shuffled(due)) {
+        const to = this.nodes.find((n) => n.id === m.to);
+        if (!to?.node || this.blocked.has(`${m.from}>${m.to}`)) continue;
+        if (this.trace && this.now > this.trace.after && (m.to.startsWith(this.trace.id) || m.from.startsWith(this.trace.id))) this.log.push(`${this.now} ${describeMessage(m)}`);
+        to.node.step(m);
       }
     }
     this.processReadies();
@@ -314,7 +318,11 @@ export class Simulation {
       // Log matching (same index and term ⇒ same entry) and state machine safety on committed
       // entries. Entry objects are immutable and shared, so each object is checked once.
       const log = raft.log;
-      for (let i = log.firstIndex(); i <= log.lastIndex(); i++) {
+      // Entries at or below the commit index checked last time cannot change any more (committed
+      // entries are never truncated), so each step only re-checks the uncommitted tail.
+      const from = Math.max(log.firstIndex(), (this.checkedCommit.get(raft) ?? 0) + 1);
+      this.checkedCommit.set(raft, log.committed);
+      for (let i = from; i <= log.lastIndex(); i++) {
         const e = log.entry(i)!;
         let data = this.keyOf.get(e);
         if (data === undefined) {
@@ -352,14 +360,20 @@ export class Simulation {
     for (const n of this.nodes) {
       const raft = n.node?.raft;
       if (!raft || raft.role !== 'leader') continue;
-      for (let i = raft.log.firstIndex(); i <= this.maxKnownCommitted(); i++) {
+      // A leader's log does not change below its last index during its term: check each index once.
+      const seen = this.leaderChecked.get(raft);
+      const start = seen && seen.term === raft.term ? seen.upTo + 1 : raft.log.firstIndex();
+      let upTo = start - 1;
+      for (let i = start; i <= this.maxKnownCommitted(); i++) {
         const c = this.committed.get(i);
         const e = raft.log.entry(i);
         // Only entries committed in an earlier term bind this leader (a deposed leader that has not
         // noticed yet may lack entries committed by its successor).
-        if (!c || c.seenInTerm >= raft.term) continue;
+        if (!c || c.seenInTerm >= raft.term) break;
         if (!e || e.term !== c.term) this.fail(`leader completeness: leader ${n.id.slice(0, 6)} (term ${raft.term}) lacks committed entry ${i}`);
+        upTo = i;
       }
+      this.leaderChecked.set(raft, { term: raft.term, upTo });
     }
   }
 

@@ -1,0 +1,64 @@
+// Child-process Raft node for multi-process tests and the benchmark: one RaftHost per OS process,
+// driven over stdin/stdout JSON lines. Config comes in RAFT_NODE_CONFIG.
+//   → {"cmd":"peers","peers":[{"id","host","port"}]}          ← nothing
+//   → {"cmd":"propose","req":n,"op":{...}}                    ← {"type":"result","req":n,"ok":…}
+//   → {"cmd":"status","req":n}                                ← {"type":"status","req":n,…}
+// The process exits when stdin closes; SIGKILL is how tests and the bench "crash" it.
+
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { RaftHost } from '../../../electron/raft/raft-host';
+import { nodeEd25519, nodeSignerFromSeed } from '../../../electron/node/ed25519-node';
+import { demote, promote, type NodeRole } from '../../../shared/types/roles';
+import type { NodeId } from '../../../shared/types/node-id';
+
+export interface ProcNodeConfig {
+  readonly dir: string;
+  readonly seedByte: number;
+  readonly secretHex: string;
+  readonly port?: number;
+  readonly bootstrap: boolean;
+}
+
+export type ProcOp =
+  | { readonly kind: 'add-learner'; readonly id: string }
+  | { readonly kind: 'promote'; readonly id: string; readonly roles: NodeRole[] }
+  | { readonly kind: 'demote'; readonly id: string; readonly roles: NodeRole[] };
+
+export async function runRaftNodeProcess(): Promise<void> {
+  const cfg = JSON.parse(process.env['RAFT_NODE_CONFIG'] ?? '{}') as ProcNodeConfig;
+  const host = await RaftHost.start({
+    dir: cfg.dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(cfg.seedByte)), verifier: nodeEd25519,
+    secret: new Uint8Array(Buffer.from(cfg.secretHex, 'hex')), port: cfg.port, bootstrap: cfg.bootstrap,
+    tuning: { snapshotIntervalEntries: 5000 },
+  });
+  const out = (o: unknown): void => {
+    process.stdout.write(`${JSON.stringify(o)}\n`);
+  };
+  out({ type: 'listening', id: host.id, port: host.address().port });
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    const msg = JSON.parse(line) as { cmd: string; req?: number; peers?: { id: string; host: string; port: number }[]; op?: ProcOp };
+    if (msg.cmd === 'peers') {
+      for (const p of msg.peers ?? []) host.setPeer(p.id, { host: p.host, port: p.port });
+    } else if (msg.cmd === 'propose' && msg.op) {
+      const op = msg.op;
+      void host.proposeAndWait((n) => {
+        if (op.kind === 'add-learner') return n.addLearner(op.id as NodeId);
+        if (op.kind === 'promote') return n.proposeRole(promote(op.id as NodeId, op.roles, 'operator'));
+        return n.proposeRole(demote(op.id as NodeId, op.roles, 'operator'));
+      }).then((r) => out({ type: 'result', req: msg.req, ok: r.ok, error: r.ok ? undefined : r.error }));
+    } else if (msg.cmd === 'status') {
+      const s = host.node.status();
+      const state = host.node.state;
+      out({
+        type: 'status', req: msg.req, role: s.role, term: s.term, leader: s.leader, commit: s.commit, applied: state.appliedIndex,
+        last: s.lastIndex, voters: s.conf.voters, blocks: state.chain.length, faults: state.faults.length,
+        stateHash: createHash('sha256').update(state.encode()).digest('hex'),
+      });
+    }
+  });
+  rl.on('close', () => {
+    void host.stop().then(() => process.exit(0));
+  });
+}
