@@ -22,7 +22,7 @@ import type { LocalStateInput } from '../../shared/membership/machine';
 import { PolicyEngine } from '../../shared/policy/engine';
 import type { MembershipView, MemberView } from '../../shared/policy/view';
 import { PRODUCT_NAME, PRODUCT_VERSION } from '../../shared/product';
-import { PRESCRIBED_HOMELAB } from '../../shared/types/fabric';
+import { PRESCRIBED_HOMELAB, type FabricStrategy } from '../../shared/types/fabric';
 import type { NodeId } from '../../shared/types/node-id';
 import { decodeRoleAssignment, describeRoleAssignment } from '../../shared/types/roles';
 import { HOMELAB_TARGET } from '../../shared/types/target';
@@ -59,6 +59,8 @@ export interface NodeHostOptions {
   readonly staticDir?: string;
   /** Called with every changed status (Electron main forwards it over IPC). */
   readonly onStatus?: (status: NodeStatusDto) => void;
+  /** A FabricStrategy (already validated) this node proposes once it leads, if it differs. */
+  readonly strategy?: FabricStrategy;
 }
 
 export interface ConsoleSettings {
@@ -92,6 +94,9 @@ export class NodeHost {
   private advertisedRoles = '';
   private raftAddr: string | null = null;
   private readonly peersSet = new Map<string, string>();
+  private strategyProposed = false;
+  private readonly foreignSecret = new Set<string>();
+  private seedWarned = false;
 
   private constructor(
     private readonly options: NodeHostOptions,
@@ -357,6 +362,7 @@ export class NodeHost {
     const conf = raft.node.status().conf;
     const members = new Set([...conf.voters, ...conf.learners]);
     let learnerProposed = false;
+    this.warnAboutMembership(gossip);
     for (const [id, m] of gossip) {
       if (m.isSelf || m.state?.raftAddr == null || !this.provenMember(m)) continue;
       const addr = m.state.raftAddr;
@@ -378,6 +384,24 @@ export class NodeHost {
     if (roles !== this.advertisedRoles && this.gossip.advertise) {
       this.advertisedRoles = roles;
       this.gossip.setLocalState(this.localState(`${this.gossip.advertise.ip}:${this.gossip.advertise.port}`));
+    }
+  }
+
+  /** One clear event-log line for a member holding a different cluster secret, or a seed never heard. */
+  private warnAboutMembership(gossip: Map<string, GossipMember>): void {
+    if (this.secret && this.gossip) {
+      for (const [id, m] of gossip) {
+        if (m.isSelf || m.state === null || this.foreignSecret.has(id)) continue;
+        const claimed = this.gossip.membership.getPeerKey(m.key, RAFT_PROOF_KEY);
+        if (claimed !== null && !this.provenMember(m)) {
+          this.foreignSecret.add(id);
+          this.options.log.log({ level: 'warn', layer: 'raft', event: 'secret.mismatch', message: `member ${id.slice(0, 12)} (${m.id.addr.ip}:${m.id.addr.port}) holds a different cluster secret, so it will not be admitted to Raft — copy the bootstrap node's secret file to it (ours has fingerprint ${this.secret.fingerprint})` });
+        }
+      }
+    }
+    if (!this.seedWarned && this.options.seeds.length > 0 && performance.now() - this.startedAt > 10_000 && [...gossip.values()].every((m) => m.isSelf)) {
+      this.seedWarned = true;
+      this.options.log.log({ level: 'warn', layer: 'gossip', event: 'seed.unreachable', message: `no member answered in 10 s from the seeds ${this.options.seeds.map(formatHostPort).join(', ')} — check the address, the --cluster-id, and that UDP is not blocked` });
     }
   }
 
@@ -411,6 +435,13 @@ export class NodeHost {
     const isLeader = raft.node.isLeader();
     const out = this.policy.tick({ view: this.policyView(gossip), shape: state.shape, isLeader, nowMs: performance.now() - this.startedAt });
     if (!isLeader) return;
+    const wanted = this.options.strategy;
+    if (wanted && !this.strategyProposed) {
+      this.strategyProposed = true;
+      if (encodeFabricStrategyJson(wanted) !== encodeFabricStrategyJson(state.strategy)) {
+        void this.replicate(`strategy ${wanted.name} from --strategy`, (n) => n.proposeStrategy(wanted)).then((r) => this.options.log.log({ level: r.ok ? 'info' : 'warn', layer: 'policy', event: 'strategy.apply', message: r.message }));
+      }
+    }
     for (const command of out.proposals) {
       const result = raft.node.proposeRole(command);
       this.options.log.log(result.ok

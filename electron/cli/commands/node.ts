@@ -1,7 +1,10 @@
 // `revoada node`: run a node headless. Logs to stderr, one line per event (--log-json for JSON).
 import path from 'node:path';
 import { parseCommandArgs } from '../args';
-import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../io';
+import { readFile } from 'node:fs/promises';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand } from '../io';
+import { checkFabricStrategyText, detectFormat, formatDiagnostic } from '../../../shared/policy/fabric';
+import type { FabricStrategy } from '../../../shared/types/fabric';
 import { AddressError, parseHostPort, type HostPort } from '../../node/address';
 import { defaultDataDir } from '../../node/data-dir';
 import { createEventLog } from '../../node/event-log';
@@ -19,6 +22,7 @@ Runs a revoada node headless until SIGINT/SIGTERM.
   --seed HOST:PORT    a member to join through; repeatable
   --bootstrap         start a new one-voter cluster on an empty data dir (creates the secret)
   --secret-file F     the cluster secret (default D/cluster.secret); copy it to joining nodes
+  --strategy FILE     a FabricStrategy (YAML or JSON) to apply through Raft once this node leads
   --console ADDR|off  console server address (default 127.0.0.1:7780) or off
   --log-json          one JSON object per log line`;
 
@@ -52,6 +56,24 @@ export const nodeCommand: CliCommand = {
     const clusterId = values['cluster-id'] ?? 'revoada';
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(clusterId)) throw new UsageError(`--cluster-id must be 1-64 characters of letters, digits, '.', '_' or '-', got '${clusterId}'`);
     const consoleAddress = values.console === 'off' ? null : hostPort('console', values.console, { host: '127.0.0.1', port: 7780 });
+    let strategy: FabricStrategy | undefined;
+    if (values.strategy !== undefined) {
+      const file = path.resolve(io.cwd, values.strategy);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        io.stderr(`revoada node: cannot read strategy ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+        return EXIT_USAGE;
+      }
+      const report = checkFabricStrategyText(text, {}, detectFormat(text, file));
+      if (report.errors > 0 || report.strategy === null) {
+        const errors = report.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, values.strategy));
+        io.stderr(`revoada node: the strategy ${values.strategy} is not valid:\n${errors.join('\n')}\n`);
+        return EXIT_USAGE;
+      }
+      strategy = report.strategy;
+    }
     const log = createEventLog(io.stderr, values['log-json'] === true ? 'json' : 'text');
     const options = {
         dataDir: path.resolve(io.cwd, values['data-dir'] ?? defaultDataDir(io.env)),
@@ -64,6 +86,7 @@ export const nodeCommand: CliCommand = {
         console: consoleAddress,
         allowRemoteConsole: values['allow-remote-console'] === true,
         log,
+        ...(strategy ? { strategy } : {}),
     };
     let host: NodeHost;
     try {

@@ -124,3 +124,26 @@ describe('a bootstrapped one-voter cluster (real process)', () => {
     expect(rustAgain.stdout.startsWith(rust.stdout.slice(0, -1))).toBe(true);
   });
 });
+
+describe('revoada node --strategy', () => {
+  it('refuses an invalid strategy with its position, and applies a valid one through Raft', async () => {
+    const { encodeFabricStrategyYaml } = await import('../../../shared/policy/fabric');
+    const { PRESCRIBED_HOMELAB } = await import('../../../shared/types/fabric');
+    const bad = path.join(root, 'bad.yaml');
+    await fs.writeFile(bad, encodeFabricStrategyYaml(PRESCRIBED_HOMELAB).replace(/phi_threshold: .*/, 'phi_threshold: -1.0'));
+    const refused = await runCliProcess(['node', '--data-dir', path.join(root, 'x'), '--strategy', bad, '--console', 'off']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/bad\.yaml:\d+:\d+/);
+
+    const good = path.join(root, 'good.yaml');
+    await fs.writeFile(good, encodeFabricStrategyYaml({ ...PRESCRIBED_HOMELAB, name: 'lab-strategy' }));
+    const dataDir = path.join(root, 's');
+    const node = await startNodeProcess(['--data-dir', dataDir, '--bootstrap', '--strategy', good, '--console', '127.0.0.1:0', '--gossip', '127.0.0.1:0', '--raft', '127.0.0.1:0']);
+    running.push(node);
+    const applied = await waitFor('the strategy to be replicated', async () => {
+      const s = JSON.parse((await runCliProcess(['status', '--data-dir', dataDir, '--json'])).stdout) as { strategy: string };
+      return s.strategy === 'lab-strategy' ? s : null;
+    });
+    expect(applied.strategy).toBe('lab-strategy');
+  });
+});
