@@ -1,4 +1,5 @@
 import { useAppStore } from '../store/index';
+import { MembersPanel } from '../panels/members/MembersPanel';
 import { OverviewPanel } from '../panels/overview/OverviewPanel';
 
 const CONNECTION_TEXT = {
@@ -31,6 +32,7 @@ export function App() {
         )}
         {error && <p role="alert">{error}</p>}
         <OverviewPanel />
+        <MembersPanel />
       </main>
     </div>
   );
