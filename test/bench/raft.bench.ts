@@ -70,7 +70,6 @@ async function benchOurs(dir: string, failoverTrials: number): Promise<Record<st
   const start = async (i: number, bootstrap = false): Promise<RaftHost> => {
     const h = await RaftHost.start({
       dir: path.join(dir, `ours${i}`), signer: signers[i]!, verifier: nodeEd25519, secret, port: ports[i], bootstrap,
-      tuning: { snapshotIntervalEntries: 5000 },
     });
     ports[i] = h.address().port;
     hosts[i] = h;
