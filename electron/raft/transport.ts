@@ -221,6 +221,10 @@ export class RaftTransport {
       p.key = null;
       if (this.closed) return;
       this.stats.reconnects++;
+      // Messages for a peer we cannot reach are stale by the time it is back (Raft retransmits
+      // from its progress state): drop them rather than flood a restarted peer.
+      this.stats.dropped += p.queue.length;
+      p.queue = [];
       // Back off and reconnect only if there is something to send (heartbeats keep it busy).
       p.timer = setTimeout(() => {
         p.timer = null;
