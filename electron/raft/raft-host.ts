@@ -21,7 +21,13 @@ export interface RaftHostOptions {
   readonly secret: Uint8Array;
   readonly host?: string;
   readonly port?: number;
-  /** Wall time per Raft tick; election timeout = electionTicks × tickMs (randomized up to 2×). */
+  /**
+   * Wall time per Raft tick (default 5 ms). Defaults: election timeout 20 ticks = 100 ms, randomized
+   * in [100, 200) ms with 5 ms granularity (fine granularity makes split votes rarer); heartbeat
+   * every 4 ticks = 20 ms. A low timeout is safe against disruption because of PreVote and
+   * CheckQuorum: a node whose event loop stalled and that times out spuriously only sends
+   * pre-votes, which nodes hearing from the live leader ignore.
+   */
   readonly tickMs?: number;
   readonly tuning?: Partial<ConsensusTuning>;
   /** Start a one-voter cluster; 'if-empty' does so only when the WAL holds nothing yet. */
@@ -40,6 +46,8 @@ export class RaftHost {
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
   private stopped = false;
+  private readonly tickBase = performance.now();
+  private ticksDone = 0;
 
   private constructor(readonly wal: Wal, readonly transport: RaftTransport, node: ConsensusNode, private readonly tickMs: number) {
     this.node = node;
@@ -50,14 +58,14 @@ export class RaftHost {
     const seed = randomBytes(4).readUInt32LE(0);
     const node = new ConsensusNode({
       signer: o.signer, verifier: o.verifier, prng: new Prng(seed), clock: { nowMs: () => Date.now() },
-      tuning: { electionTicks: 15, heartbeatTicks: 3, ...o.tuning },
+      tuning: { electionTicks: 20, heartbeatTicks: 4, witnessBatchTicks: 20, witnessRetryTicks: 100, ...o.tuning },
     }, wal.restored);
     let host: RaftHost | null = null;
     const transport = await RaftTransport.listen({
       id: node.id, secret: o.secret, host: o.host, port: o.port, onNotice: o.onNotice,
       onMessage: (m: Message) => host?.receive(m),
     });
-    host = new RaftHost(wal, transport, node, o.tickMs ?? 10);
+    host = new RaftHost(wal, transport, node, o.tickMs ?? 5);
     if (o.bootstrap) {
       const empty = wal.restored.entries.length === 0 && wal.restored.snapshot === null;
       if (empty) node.bootstrap();
@@ -80,9 +88,16 @@ export class RaftHost {
     this.transport.setPeer(id, addr);
   }
 
+  /**
+   * Timer callbacks arrive late under load; ticks follow the monotonic clock instead, so an
+   * election timeout of N ticks really is N × tickMs of wall time (catch-up capped at 10 ticks).
+   */
   private onTick(): void {
     if (this.stopped) return;
-    this.node.tick();
+    const due = Math.floor((performance.now() - this.tickBase) / this.tickMs);
+    const n = Math.min(Math.max(due - this.ticksDone, 1), 10);
+    for (let i = 0; i < n; i++) this.node.tick();
+    this.ticksDone = Math.max(this.ticksDone + n, due);
     this.process();
   }
 

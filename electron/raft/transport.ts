@@ -221,12 +221,18 @@ export class RaftTransport {
       p.key = null;
       if (this.closed) return;
       this.stats.reconnects++;
+      // Messages for a peer we cannot reach are stale by the time it is back (Raft retransmits
+      // from its progress state): drop them rather than flood a restarted peer.
+      this.stats.dropped += p.queue.length;
+      p.queue = [];
       // Back off and reconnect only if there is something to send (heartbeats keep it busy).
       p.timer = setTimeout(() => {
         p.timer = null;
         if (p.queue.length > 0) this.connect(p);
       }, p.backoffMs);
-      p.backoffMs = Math.min(p.backoffMs * 2, 1000);
+      // Short cap: on loopback/LAN a connect attempt is cheap, and a long backoff would delay the
+      // first vote after a peer restarts (inbound contact from the peer also resets it).
+      p.backoffMs = Math.min(p.backoffMs * 2, 200);
     });
   }
 
@@ -242,6 +248,16 @@ export class RaftTransport {
       s.write(frame(FRAME_DATA, seq, payload, tag));
       this.stats.sent++;
     }
+  }
+
+  /** An authenticated inbound connection proves the peer is up: skip any pending reconnect backoff. */
+  private peerIsAlive(id: PeerId): void {
+    const p = this.peers.get(id);
+    if (!p || !p.timer) return;
+    clearTimeout(p.timer);
+    p.timer = null;
+    p.backoffMs = 20;
+    if (p.queue.length > 0) this.connect(p);
   }
 
   // ------------------------------------------------------------ inbound
@@ -278,6 +294,7 @@ export class RaftTransport {
           if (!timingSafeEqual(got, expect)) return reject('bad handshake MAC (wrong cluster secret?)');
           clearTimeout(timeout);
           key = mac(this.opts.secret, 'session', serverNonce, clientNonce);
+          this.peerIsAlive(peer);
           socket.write(frame(FRAME_OK, mac(this.opts.secret, 'ok', clientNonce, serverNonce, this.opts.id, peer)));
           reader = new FrameReader(this.frameMax);
           continue;

@@ -86,6 +86,7 @@ export class ConsensusNode {
   private readonly pendingWitness = new Map<number, WitnessEntry>();
   private witnessTicks = 0;
   private signedNew = false;
+  private readonly toWitness: number[] = [];
   private readonly sealedHashes = new Map<number, { term: number; hash: string }>();
 
   constructor(options: ConsensusNodeOptions, restored?: RestoredState) {
@@ -191,6 +192,16 @@ export class ConsensusNode {
   advance(rd: Ready): void {
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
     for (const e of rd.committed) this.applyEntry(e);
+    // Co-sign after the whole batch: on a restart the batch is the replayed log, whose later
+    // witness entries already carry our signatures for most blocks — those are not signed again.
+    for (const index of this.toWitness) {
+      const c = this.state.blockAt(index);
+      if (!c || c.witnesses.some((w) => w.witness === this.id)) continue;
+      const w = witnessSign(this.signer, c.block);
+      this.pendingWitness.set(index, { index, witness: w.witness, signature: w.signature });
+      this.signedNew = true;
+    }
+    this.toWitness.length = 0;
     this.raft.advance(rd);
   }
 
@@ -217,12 +228,7 @@ export class ConsensusNode {
     if (outcome.kind !== 'applied') return;
     const cmd = outcome.command;
     if (cmd.kind === 'role' && cmd.block && cmd.block.leader !== this.id && this.raft.isVoter()) {
-      const c = this.state.blockAt(e.index);
-      if (c) {
-        const w = witnessSign(this.signer, c.block);
-        this.pendingWitness.set(e.index, { index: e.index, witness: w.witness, signature: w.signature });
-        this.signedNew = true;
-      }
+      this.toWitness.push(e.index);
     } else if (cmd.kind === 'witness') {
       for (const w of cmd.signatures) if (w.witness === this.id) this.pendingWitness.delete(w.index);
     }

@@ -30,7 +30,7 @@ export async function runRaftNodeProcess(): Promise<void> {
   const host = await RaftHost.start({
     dir: cfg.dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(cfg.seedByte)), verifier: nodeEd25519,
     secret: new Uint8Array(Buffer.from(cfg.secretHex, 'hex')), port: cfg.port, bootstrap: cfg.bootstrap,
-    tuning: { snapshotIntervalEntries: 5000 },
+    tuning: {},
   });
   const out = (o: unknown): void => {
     process.stdout.write(`${JSON.stringify(o)}\n`);
