@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../../support/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoMesh } from '../../../electron/demo/supervisor';
 import type { NodeStatusDto } from '../../../shared/ipc/contract';
@@ -12,15 +13,6 @@ import { cliPath, requireBuiltCli, runCliProcess, startNodeProcess } from '../..
 let root: string;
 let mesh: DemoMesh;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 beforeAll(async () => {
   requireBuiltCli();

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../../support/wait';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCliProcess, startNodeProcess, type NodeProcess } from '../../support/node-process';
 
@@ -65,15 +66,6 @@ describe('revoada node (real process)', () => {
   });
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 interface StatusJson {
   nodeId: string;
