@@ -13,7 +13,7 @@ import { MeshShape } from '../types/mesh-shape';
 import { nodeIdToBytes, type DecodeError, type NodeId } from '../types/node-id';
 import { isNodeRole, type NodeRole } from '../types/roles';
 import { HOMELAB_TARGET, type TargetTopology } from '../types/target';
-import { decodeCommand, decodeStrategy, decodeTarget, describeCommand, encodeCommandText, type Command } from './commands';
+import { decodeCommand, decodeStrategy, decodeTarget, encodeCommandText, type Command } from './commands';
 import type { Entry } from './types';
 
 export interface ChainBlock {
@@ -182,10 +182,4 @@ export class ReplicatedState {
     }
     return ok(state);
   }
-
-  describeLast(cmd: Command): string {
-    return describeCommand(cmd);
-  }
 }
-
-export type { NodeId };
