@@ -97,6 +97,7 @@ export class NodeHost {
   private strategyProposed = false;
   private readonly foreignSecret = new Set<string>();
   private seedWarned = false;
+  private policyShapeIndex = 0;
 
   private constructor(
     private readonly options: NodeHostOptions,
@@ -480,7 +481,15 @@ export class NodeHost {
     this.ticks++;
     const gossip = this.gossipMembers();
     this.connectLayers(gossip);
-    if (this.ticks % Math.max(1, Math.round(POLICY_EVERY_MS / this.tickMs)) === 0) this.runPolicy(gossip);
+    // The policy runs every POLICY_EVERY_MS, and at once on the leader when the applied shape moved:
+    // a dead voter's replacement needs two voter changes in turn (Raft takes one at a time), so
+    // the second is proposed as soon as the first commits instead of a policy period later.
+    const applied = this.raft?.node.state.shape.lastAppliedIndex ?? 0;
+    const shapeMoved = applied !== this.policyShapeIndex && this.raft?.node.isLeader() === true;
+    if (shapeMoved || this.ticks % Math.max(1, Math.round(POLICY_EVERY_MS / this.tickMs)) === 0) {
+      this.policyShapeIndex = applied;
+      this.runPolicy(gossip);
+    }
     this.logRaft();
     if (this.ticks % Math.max(1, Math.round(100 / this.tickMs)) !== 0) return;
     const status = this.status();
