@@ -214,7 +214,8 @@ export class PolicyEngine {
 
   /**
    * For roles owed a replacement that auto_replacement could not fill from steady members: promote
-   * healthy, caught-up members held back only by hysteresis instead of leaving the role short.
+   * caught-up members held back for flapping that have been healthy again for `stableForMs`, rather
+   * than leave the role short of its target for the rest of the flap window.
    */
   private withHeldBackReplacements(
     runs: Array<{ policy: string; out: PolicyOutput }>, view: MembershipView, shape: MeshShape,
