@@ -26,7 +26,9 @@ export class ProcNode {
 
   start(bootstrap = false): Promise<void> {
     const config = { dir: this.dir, seedByte: this.seedByte, secretHex: this.secretHex, port: this.port || undefined, bootstrap };
-    const child = spawn(process.execPath, [this.script, ...this.execArgs], { env: { ...process.env, RAFT_NODE_CONFIG: JSON.stringify(config) }, stdio: ['pipe', 'pipe', 'inherit'] });
+    // RAFT_NODE_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the node processes.
+    const nodeArgs = (process.env['RAFT_NODE_EXEC_ARGV'] ?? '').split(' ').filter((a) => a.length > 0);
+    const child = spawn(process.execPath, [...nodeArgs, this.script, ...this.execArgs], { env: { ...process.env, RAFT_NODE_CONFIG: JSON.stringify(config) }, stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node ${this.seedByte} did not start`)), 10_000);
