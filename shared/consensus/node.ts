@@ -52,6 +52,7 @@ export interface ConsensusTuning {
   readonly maxInflightMsgs: number;
   readonly maxEntriesPerMsg: number;
   readonly forwardProposals: boolean;
+  readonly eagerCommit: boolean;
   /** Compact once this many entries are applied beyond the last snapshot. */
   readonly snapshotIntervalEntries: number;
   /** Ticks between re-proposals of witness signatures not yet in the log. */

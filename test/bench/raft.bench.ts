@@ -159,6 +159,10 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     const leader = await cluster.waitLeader(5000);
     for (let i = 0; i < 200; i++) await leader.propose({ kind: 'promote', id: leader.id, roles: [i % 2 ? 'worker' : 'observer'] });
     if (phase === 'failover') return { ...(await failoverTrials(cluster)) };
+    // CPU time of the three node processes per commit: far less noisy than latency on a shared
+    // machine, and what throughput is bounded by on 2 cores.
+    const cpu = async (): Promise<number> => (await Promise.all(cluster.nodes.map((n) => n.cpuMs()))).reduce<number>((a, b) => a + (b ?? NaN), 0);
+    const cpu0 = await cpu();
     const lat: number[] = [];
     for (let i = 0; i < SEQ_COMMITS; i++) {
       const s = now();
@@ -166,6 +170,7 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
       if (!r.ok) throw new Error(`sequential proposal failed: ${r.error}`);
       lat.push(now() - s);
     }
+    const cpu1 = await cpu();
     let commits = 0;
     const until = now() + THROUGHPUT_MS;
     const t0 = now();
@@ -173,7 +178,11 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
       for (let k = 0; now() < until; k++) if ((await leader.propose({ kind: 'promote', id: leader.id, roles: [(w + k) % 2 ? 'worker' : 'observer'] })).ok) commits++;
     }));
     const tput = commits / ((now() - t0) / 1000);
-    return { seqP50Ms: r3(pct(lat, 50)), seqP99Ms: r3(pct(lat, 99)), tput64PerSec: Math.round(tput) };
+    const cpu2 = await cpu();
+    return {
+      seqP50Ms: r3(pct(lat, 50)), seqP99Ms: r3(pct(lat, 99)), tput64PerSec: Math.round(tput),
+      cpuMsPerCommitSeq: r3((cpu1 - cpu0) / SEQ_COMMITS), cpuMsPerCommitTput: r3((cpu2 - cpu1) / Math.max(1, commits)),
+    };
   } finally {
     await cluster.stopAll();
   }
@@ -360,7 +369,7 @@ async function main(): Promise<void> {
     // Two fresh clusters: one for latency/throughput, one for failover (a failover right after a
     // 64-proposer burst also pays for the attestation backlog — see the report).
     const ours = { ...(await benchOursProcesses(dir, 'load')), ...(await benchOursProcesses(dir, 'failover')) };
-    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
+    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; CPU of the 3 node processes per commit ${ours['cpuMsPerCommitSeq']} ms sequential, ${ours['cpuMsPerCommitTput']} ms under load; failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
     const inproc = await benchOurs(dir, 0);
     console.log(`revoada raft (3 nodes in ONE process, sharing one thread and its fsyncs): commit p50 ${inproc['seqP50Ms']} ms, p99 ${inproc['seqP99Ms']} ms; ${inproc['tput64PerSec']} commits/s with 64 proposers`);
     const bin = process.env['RAFT_BENCH_NO_ETCD'] ? null : haveEtcd();

@@ -91,6 +91,12 @@ export class ProcNode {
     return r['type'] === 'status' ? (r as unknown as ProcStatus) : null;
   }
 
+  /** CPU time this node process has used so far (ms; user + system), read without other work. */
+  async cpuMs(): Promise<number | null> {
+    const r = await this.call({ cmd: 'cpu' }, 2000);
+    return r['type'] === 'cpu' ? Number(r['ms']) : null;
+  }
+
   kill(): void {
     this.child?.kill('SIGKILL');
     this.child = null;
