@@ -91,6 +91,11 @@ export class ProcNode {
     return r['type'] === 'status' ? (r as unknown as ProcStatus) : null;
   }
 
+  /** One round trip over the control pipe with no Raft work: the bench's client-path cost. */
+  async ping(): Promise<boolean> {
+    return (await this.call({ cmd: 'ping' }, 2000))['type'] === 'pong';
+  }
+
   /** CPU time this node process has used so far (ms; user + system), read without other work. */
   async cpuMs(): Promise<number | null> {
     const r = await this.call({ cmd: 'cpu' }, 2000);

@@ -2,6 +2,7 @@
 // driven over stdin/stdout JSON lines. Config comes in RAFT_NODE_CONFIG.
 //   → {"cmd":"peers","peers":[{"id","host","port"}]}          ← nothing
 //   → {"cmd":"propose","req":n,"op":{...}}                    ← {"type":"result","req":n,"ok":…}
+//   → {"cmd":"ping","req":n}                                  ← {"type":"pong","req":n}  (client-path round trip)
 //   → {"cmd":"cpu","req":n}                                   ← {"type":"cpu","req":n,"ms":…}  (process CPU time)
 //   → {"cmd":"status","req":n}                                ← {"type":"status","req":n,…}
 // The process exits when stdin closes; SIGKILL is how tests and the bench "crash" it.
@@ -50,6 +51,8 @@ export async function runRaftNodeProcess(): Promise<void> {
         if (op.kind === 'promote') return n.proposeRole(promote(op.id as NodeId, op.roles, 'operator'));
         return n.proposeRole(demote(op.id as NodeId, op.roles, 'operator'));
       }).then((r) => out({ type: 'result', req: msg.req, ok: r.ok, error: r.ok ? undefined : r.error }));
+    } else if (msg.cmd === 'ping') {
+      out({ type: 'pong', req: msg.req });
     } else if (msg.cmd === 'cpu') {
       const u = process.cpuUsage();
       out({ type: 'cpu', req: msg.req, ms: (u.user + u.system) / 1000 });
