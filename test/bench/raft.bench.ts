@@ -161,7 +161,12 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     if (phase === 'failover') return { ...(await failoverTrials(cluster)) };
     // CPU time of the three node processes per commit: far less noisy than latency on a shared
     // machine, and what throughput is bounded by on 2 cores.
-    const cpu = async (): Promise<number> => (await Promise.all(cluster.nodes.map((n) => n.cpuMs()))).reduce<number>((a, b) => a + (b ?? NaN), 0);
+    // Message, socket-write and fsync counts per commit are exact (noise-free) measures of the work.
+    type Totals = { cpuMs: number; sent: number; writes: number; syncs: number };
+    const cpu = async (): Promise<Totals> => (await Promise.all(cluster.nodes.map((n) => n.counters()))).reduce<Totals>((a, b) => ({
+      cpuMs: a.cpuMs + (b?.cpuMs ?? NaN), sent: a.sent + (b?.sent ?? NaN), writes: a.writes + (b?.writes ?? NaN), syncs: a.syncs + (b?.syncs ?? NaN),
+    }), { cpuMs: 0, sent: 0, writes: 0, syncs: 0 });
+    const per = (a: Totals, b: Totals, n: number, k: keyof Totals): number => r3((b[k] - a[k]) / Math.max(1, n));
     // The client path alone (parent → leader over the pipe and back, no Raft work), to separate
     // the harness's cost from the commit's.
     const pings: number[] = [];
@@ -190,7 +195,10 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     return {
       seqP50Ms: r3(pct(lat, 50)), seqP99Ms: r3(pct(lat, 99)), tput64PerSec: Math.round(tput),
       clientPipeP50Ms: r3(pct(pings, 50)), clientPipeP99Ms: r3(pct(pings, 99)),
-      cpuMsPerCommitSeq: r3((cpu1 - cpu0) / SEQ_COMMITS), cpuMsPerCommitTput: r3((cpu2 - cpu1) / Math.max(1, commits)),
+      cpuMsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'cpuMs'), cpuMsPerCommitTput: per(cpu1, cpu2, commits, 'cpuMs'),
+      msgsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'sent'), msgsPerCommitTput: per(cpu1, cpu2, commits, 'sent'),
+      socketWritesPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'writes'), socketWritesPerCommitTput: per(cpu1, cpu2, commits, 'writes'),
+      fsyncsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'syncs'), fsyncsPerCommitTput: per(cpu1, cpu2, commits, 'syncs'),
     };
   } finally {
     await cluster.stopAll();
@@ -378,7 +386,7 @@ async function main(): Promise<void> {
     // Two fresh clusters: one for latency/throughput, one for failover (a failover right after a
     // 64-proposer burst also pays for the attestation backlog — see the report).
     const ours = { ...(await benchOursProcesses(dir, 'load')), ...(await benchOursProcesses(dir, 'failover')) };
-    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; client pipe round trip alone p50 ${ours['clientPipeP50Ms']} ms, p99 ${ours['clientPipeP99Ms']} ms; CPU of the 3 node processes per commit ${ours['cpuMsPerCommitSeq']} ms sequential, ${ours['cpuMsPerCommitTput']} ms under load; failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
+    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; client pipe round trip alone p50 ${ours['clientPipeP50Ms']} ms, p99 ${ours['clientPipeP99Ms']} ms; CPU of the 3 node processes per commit ${ours['cpuMsPerCommitSeq']} ms sequential, ${ours['cpuMsPerCommitTput']} ms under load; per commit (all nodes) ${ours['msgsPerCommitSeq']}/${ours['msgsPerCommitTput']} messages, ${ours['socketWritesPerCommitSeq']}/${ours['socketWritesPerCommitTput']} socket writes, ${ours['fsyncsPerCommitSeq']}/${ours['fsyncsPerCommitTput']} fsyncs (sequential/64 proposers); failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
     const inproc = await benchOurs(dir, 0);
     console.log(`revoada raft (3 nodes in ONE process, sharing one thread and its fsyncs): commit p50 ${inproc['seqP50Ms']} ms, p99 ${inproc['seqP99Ms']} ms; ${inproc['tput64PerSec']} commits/s with 64 proposers`);
     const bin = process.env['RAFT_BENCH_NO_ETCD'] ? null : haveEtcd();

@@ -96,10 +96,13 @@ export class ProcNode {
     return (await this.call({ cmd: 'ping' }, 2000))['type'] === 'pong';
   }
 
-  /** CPU time this node process has used so far (ms; user + system), read without other work. */
-  async cpuMs(): Promise<number | null> {
+  /**
+   * CPU time this node process has used so far (ms; user + system) and its Raft messages sent,
+   * socket writes and WAL fsyncs — read without other work.
+   */
+  async counters(): Promise<{ cpuMs: number; sent: number; writes: number; syncs: number } | null> {
     const r = await this.call({ cmd: 'cpu' }, 2000);
-    return r['type'] === 'cpu' ? Number(r['ms']) : null;
+    return r['type'] === 'cpu' ? { cpuMs: Number(r['ms']), sent: Number(r['sent']), writes: Number(r['writes']), syncs: Number(r['syncs']) } : null;
   }
 
   kill(): void {

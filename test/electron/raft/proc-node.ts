@@ -3,7 +3,7 @@
 //   → {"cmd":"peers","peers":[{"id","host","port"}]}          ← nothing
 //   → {"cmd":"propose","req":n,"op":{...}}                    ← {"type":"result","req":n,"ok":…}
 //   → {"cmd":"ping","req":n}                                  ← {"type":"pong","req":n}  (client-path round trip)
-//   → {"cmd":"cpu","req":n}                                   ← {"type":"cpu","req":n,"ms":…}  (process CPU time)
+//   → {"cmd":"cpu","req":n}                                   ← {"type":"cpu","req":n,"ms","sent","writes","syncs"}  (CPU time, counters)
 //   → {"cmd":"status","req":n}                                ← {"type":"status","req":n,…}
 // The process exits when stdin closes; SIGKILL is how tests and the bench "crash" it.
 
@@ -55,7 +55,8 @@ export async function runRaftNodeProcess(): Promise<void> {
       out({ type: 'pong', req: msg.req });
     } else if (msg.cmd === 'cpu') {
       const u = process.cpuUsage();
-      out({ type: 'cpu', req: msg.req, ms: (u.user + u.system) / 1000 });
+      const t = host.transport.stats;
+      out({ type: 'cpu', req: msg.req, ms: (u.user + u.system) / 1000, sent: t.sent, writes: t.writes, syncs: host.wal.syncs });
     } else if (msg.cmd === 'status') {
       const s = host.node.status();
       const state = host.node.state;
