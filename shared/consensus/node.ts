@@ -34,7 +34,7 @@ import type { FabricStrategy } from '../types/fabric';
 import { nodeIdFromBytes, type NodeId } from '../types/node-id';
 import { promote, type RoleAssignment } from '../types/roles';
 import type { TargetTopology } from '../types/target';
-import { decodeCommand, encodeCommand, isRoleCommandBytes, type WitnessEntry } from './commands';
+import { decodeCommand, encodeCommand, isRoleCommandBytes, type Command, type WitnessEntry } from './commands';
 import { DEFAULT_RAFT_TUNING, RaftMachine, type ProposeError, type ProposeOk, type RaftStatus, type Ready, type RestoredState } from './raft';
 import { ReplicatedState } from './replicated-state';
 import type { ConfChange, Entry, Message, Snapshot } from './types';
@@ -52,6 +52,7 @@ export interface ConsensusTuning {
   readonly maxInflightMsgs: number;
   readonly maxEntriesPerMsg: number;
   readonly forwardProposals: boolean;
+  readonly eagerCommit: boolean;
   /** Compact once this many entries are applied beyond the last snapshot. */
   readonly snapshotIntervalEntries: number;
   /** Ticks between re-proposals of witness signatures not yet in the log. */
@@ -88,6 +89,8 @@ export class ConsensusNode {
   private signedNew = false;
   private readonly toWitness: number[] = [];
   private readonly sealedHashes = new Map<number, { term: number; hash: string }>();
+  /** Commands this leader sealed, by the exact bytes it stored: applied without parsing them back. */
+  private readonly sealedCommands = new WeakMap<Uint8Array, Command>();
 
   constructor(options: ConsensusNodeOptions, restored?: RestoredState) {
     this.signer = options.signer;
@@ -224,7 +227,7 @@ export class ConsensusNode {
 
   private applyEntry(e: Entry): void {
     if (e.index <= this.state.appliedIndex) return;
-    const outcome = this.state.apply(e);
+    const outcome = this.state.apply(e, this.sealedCommands.get(e.data));
     if (outcome.kind !== 'applied') return;
     const cmd = outcome.command;
     if (cmd.kind === 'role' && cmd.block && cmd.block.leader !== this.id && this.raft.isVoter()) {
@@ -256,7 +259,10 @@ export class ConsensusNode {
     const hash = blockHashHex(block);
     this.sealedHashes.set(index, { term, hash });
     if (this.sealedHashes.size > 4096) this.sealedHashes.delete(this.sealedHashes.keys().next().value!);
-    return encodeCommand({ kind: 'role', assignment: decoded.value.assignment, block });
+    const command: Command = { kind: 'role', assignment: decoded.value.assignment, block };
+    const bytes = encodeCommand(command);
+    this.sealedCommands.set(bytes, command);
+    return bytes;
   }
 
   /** Hash of the block in the closest RoleAssignment entry before `index` in this leader's log. */

@@ -50,6 +50,14 @@ export interface RaftConfig {
   readonly maxEntriesPerMsg: number;
   /** Followers forward proposals to the leader (true) or return a redirect error (false). */
   readonly forwardProposals: boolean;
+  /**
+   * When the leader's commit index advances: true = tell every follower at once with an (often
+   * empty) append, as etcd-raft does; false = let the commit index ride on the next append or
+   * heartbeat (both carry it). Lazy saves one message, one wake-up and one WAL write per follower
+   * per commit; followers apply at most one heartbeat interval later. Safety is unaffected: the
+   * commit index is only ever learned from the leader, whichever message carries it.
+   */
+  readonly eagerCommit: boolean;
   readonly prng: Prng;
   /**
    * Called on the leader as it appends a proposed entry, with the entry's term and index; returns
@@ -66,6 +74,7 @@ export const DEFAULT_RAFT_TUNING = {
   maxInflightMsgs: 256,
   maxEntriesPerMsg: 512,
   forwardProposals: true,
+  eagerCommit: false,
 } as const;
 
 export function validateRaftConfig(c: RaftConfig): string | null {
@@ -291,7 +300,7 @@ export class RaftMachine {
     if (rd.committed.length > 0) this.log.applied = Math.max(this.log.applied, rd.committed[rd.committed.length - 1]!.index);
     if (this.role === 'leader') {
       const self = this.progress.get(this.id);
-      if (self && self.maybeUpdate(this.log.stableIndex) && this.maybeCommit()) this.bcastAppend();
+      if (self && self.maybeUpdate(this.log.stableIndex) && this.maybeCommit()) this.commitAdvanced();
     }
   }
 
@@ -572,7 +581,7 @@ export class RaftMachine {
     }
     if (pr.state === 'probe') pr.becomeReplicate();
     else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
-    if (this.maybeCommit()) this.bcastAppend();
+    if (this.maybeCommit()) this.commitAdvanced();
     else this.sendAppend(m.from, pr);
     // Keep the pipeline full.
     while (pr.state === 'replicate' && !pr.isPaused() && pr.next <= this.log.lastIndex()) {
@@ -684,6 +693,15 @@ export class RaftMachine {
       return true;
     }
     return false;
+  }
+
+  /** The commit index moved: broadcast it (eager) or send only pending entries (lazy; see eagerCommit). */
+  private commitAdvanced(): void {
+    if (this.cfg.eagerCommit) {
+      this.bcastAppend();
+      return;
+    }
+    for (const [peer, pr] of this.progress) if (peer !== this.id) this.sendAppend(peer, pr);
   }
 
   /** Sends new entries to every follower, or an empty append carrying the commit index. */

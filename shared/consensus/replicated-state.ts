@@ -3,9 +3,10 @@
 // settings, and the attestation chain whose blocks travel inside RoleAssignment entries.
 // Deterministic: the same committed entries give byte-identical state (and snapshots) everywhere.
 
+import { blake3 } from '../crypto/blake3';
 import { blockHashHex, canonicalBytes, decodeBlock, encodeBlock, ZERO_HASH_HEX, type RoleAttestationBlock, type WitnessSignature } from '../attestation/block';
 import type { Ed25519Verifier } from '../crypto/ed25519';
-import { utf8DecodeStrict, utf8Encode } from '../kit/bytes';
+import { toHex, utf8DecodeStrict, utf8Encode } from '../kit/bytes';
 import { describeJsonError, isJsonObject, parseJson } from '../kit/json';
 import { err, ok, type Result } from '../kit/result';
 import { PRESCRIBED_HOMELAB, type FabricStrategy } from '../types/fabric';
@@ -21,6 +22,17 @@ export interface ChainBlock {
   readonly hash: string;
   /** Witness signatures in log order (verified, de-duplicated); outside the hashed bytes. */
   readonly witnesses: WitnessSignature[];
+}
+
+/** Canonical (signed) bytes of each chain block, computed once and reused for every witness check. */
+const canonicalCache = new WeakMap<ChainBlock, Uint8Array>();
+function canonicalOf(c: ChainBlock): Uint8Array {
+  let bytes = canonicalCache.get(c);
+  if (!bytes) {
+    bytes = canonicalBytes(c.block);
+    canonicalCache.set(c, bytes);
+  }
+  return bytes;
 }
 
 export type ApplyOutcome =
@@ -67,11 +79,15 @@ export class ReplicatedState {
     return this.chain.map((c) => ({ ...c.block, witnessSignatures: c.witnesses.slice() }));
   }
 
-  apply(entry: Entry): ApplyOutcome {
+  /**
+   * `known`: the command these exact bytes encode, when the caller built them itself (the leader's
+   * sealed entries) — saves parsing them back. Anything received is always decoded.
+   */
+  apply(entry: Entry, known?: Command): ApplyOutcome {
     this.appliedIndex = entry.index;
     this.appliedTerm = entry.term;
     if (entry.data.length === 0) return { kind: 'noop' };
-    const decoded = decodeCommand(entry.data);
+    const decoded = known ? { ok: true as const, value: known } : decodeCommand(entry.data);
     if (!decoded.ok) return this.fault(`entry ${entry.index}: ${decoded.error.path}: ${decoded.error.message}`);
     const cmd = decoded.value;
     switch (cmd.kind) {
@@ -108,10 +124,12 @@ export class ReplicatedState {
       return `block claims term ${block.raftTerm} index ${block.raftLogIndex} but sits at ${entry.term}/${entry.index}`;
     }
     if (block.prevHash !== this.headHash()) return `block prev_hash ${block.prevHash.slice(0, 12)} does not link to head ${this.headHash().slice(0, 12)}`;
-    if (block.leader !== this.self && !this.verifier.verify(nodeIdToBytes(block.leader), canonicalBytes(block), block.leaderSignature)) {
+    const canonical = canonicalBytes(block);
+    if (block.leader !== this.self && !this.verifier.verify(nodeIdToBytes(block.leader), canonical, block.leaderSignature)) {
       return `block leader signature does not verify`;
     }
-    const c: ChainBlock = { block: { ...block, witnessSignatures: [] }, hash: blockHashHex(block), witnesses: [] };
+    const c: ChainBlock = { block: { ...block, witnessSignatures: [] }, hash: toHex(blake3(canonical)), witnesses: [] };
+    canonicalCache.set(c, canonical);
     for (const w of block.witnessSignatures) this.addWitnessTo(c, w);
     this.chain.push(c);
     this.chainByIndex.set(entry.index, c);
@@ -125,7 +143,7 @@ export class ReplicatedState {
 
   private addWitnessTo(c: ChainBlock, w: WitnessSignature): void {
     if (w.witness === c.block.leader || c.witnesses.some((x) => x.witness === w.witness)) return;
-    if (w.witness !== this.self && !this.verifier.verify(nodeIdToBytes(w.witness), canonicalBytes(c.block), w.signature)) return;
+    if (w.witness !== this.self && !this.verifier.verify(nodeIdToBytes(w.witness), canonicalOf(c), w.signature)) return;
     c.witnesses.push(w);
   }
 

@@ -159,6 +159,23 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     const leader = await cluster.waitLeader(5000);
     for (let i = 0; i < 200; i++) await leader.propose({ kind: 'promote', id: leader.id, roles: [i % 2 ? 'worker' : 'observer'] });
     if (phase === 'failover') return { ...(await failoverTrials(cluster)) };
+    // CPU time of the three node processes per commit: far less noisy than latency on a shared
+    // machine, and what throughput is bounded by on 2 cores.
+    // Message, socket-write and fsync counts per commit are exact (noise-free) measures of the work.
+    type Totals = { cpuMs: number; sent: number; writes: number; syncs: number };
+    const cpu = async (): Promise<Totals> => (await Promise.all(cluster.nodes.map((n) => n.counters()))).reduce<Totals>((a, b) => ({
+      cpuMs: a.cpuMs + (b?.cpuMs ?? NaN), sent: a.sent + (b?.sent ?? NaN), writes: a.writes + (b?.writes ?? NaN), syncs: a.syncs + (b?.syncs ?? NaN),
+    }), { cpuMs: 0, sent: 0, writes: 0, syncs: 0 });
+    const per = (a: Totals, b: Totals, n: number, k: keyof Totals): number => r3((b[k] - a[k]) / Math.max(1, n));
+    // The client path alone (parent → leader over the pipe and back, no Raft work), to separate
+    // the harness's cost from the commit's.
+    const pings: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const s = now();
+      if (!(await leader.ping())) throw new Error('ping failed');
+      pings.push(now() - s);
+    }
+    const cpu0 = await cpu();
     const lat: number[] = [];
     for (let i = 0; i < SEQ_COMMITS; i++) {
       const s = now();
@@ -166,6 +183,7 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
       if (!r.ok) throw new Error(`sequential proposal failed: ${r.error}`);
       lat.push(now() - s);
     }
+    const cpu1 = await cpu();
     let commits = 0;
     const until = now() + THROUGHPUT_MS;
     const t0 = now();
@@ -173,7 +191,15 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
       for (let k = 0; now() < until; k++) if ((await leader.propose({ kind: 'promote', id: leader.id, roles: [(w + k) % 2 ? 'worker' : 'observer'] })).ok) commits++;
     }));
     const tput = commits / ((now() - t0) / 1000);
-    return { seqP50Ms: r3(pct(lat, 50)), seqP99Ms: r3(pct(lat, 99)), tput64PerSec: Math.round(tput) };
+    const cpu2 = await cpu();
+    return {
+      seqP50Ms: r3(pct(lat, 50)), seqP99Ms: r3(pct(lat, 99)), tput64PerSec: Math.round(tput),
+      clientPipeP50Ms: r3(pct(pings, 50)), clientPipeP99Ms: r3(pct(pings, 99)),
+      cpuMsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'cpuMs'), cpuMsPerCommitTput: per(cpu1, cpu2, commits, 'cpuMs'),
+      msgsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'sent'), msgsPerCommitTput: per(cpu1, cpu2, commits, 'sent'),
+      socketWritesPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'writes'), socketWritesPerCommitTput: per(cpu1, cpu2, commits, 'writes'),
+      fsyncsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'syncs'), fsyncsPerCommitTput: per(cpu1, cpu2, commits, 'syncs'),
+    };
   } finally {
     await cluster.stopAll();
   }
@@ -360,7 +386,7 @@ async function main(): Promise<void> {
     // Two fresh clusters: one for latency/throughput, one for failover (a failover right after a
     // 64-proposer burst also pays for the attestation backlog — see the report).
     const ours = { ...(await benchOursProcesses(dir, 'load')), ...(await benchOursProcesses(dir, 'failover')) };
-    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
+    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; client pipe round trip alone p50 ${ours['clientPipeP50Ms']} ms, p99 ${ours['clientPipeP99Ms']} ms; CPU of the 3 node processes per commit ${ours['cpuMsPerCommitSeq']} ms sequential, ${ours['cpuMsPerCommitTput']} ms under load; per commit (all nodes) ${ours['msgsPerCommitSeq']}/${ours['msgsPerCommitTput']} messages, ${ours['socketWritesPerCommitSeq']}/${ours['socketWritesPerCommitTput']} socket writes, ${ours['fsyncsPerCommitSeq']}/${ours['fsyncsPerCommitTput']} fsyncs (sequential/64 proposers); failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
     const inproc = await benchOurs(dir, 0);
     console.log(`revoada raft (3 nodes in ONE process, sharing one thread and its fsyncs): commit p50 ${inproc['seqP50Ms']} ms, p99 ${inproc['seqP99Ms']} ms; ${inproc['tput64PerSec']} commits/s with 64 proposers`);
     const bin = process.env['RAFT_BENCH_NO_ETCD'] ? null : haveEtcd();

@@ -26,7 +26,9 @@ export class ProcNode {
 
   start(bootstrap = false): Promise<void> {
     const config = { dir: this.dir, seedByte: this.seedByte, secretHex: this.secretHex, port: this.port || undefined, bootstrap };
-    const child = spawn(process.execPath, [this.script, ...this.execArgs], { env: { ...process.env, RAFT_NODE_CONFIG: JSON.stringify(config) }, stdio: ['pipe', 'pipe', 'inherit'] });
+    // RAFT_NODE_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the node processes.
+    const nodeArgs = (process.env['RAFT_NODE_EXEC_ARGV'] ?? '').split(' ').filter((a) => a.length > 0);
+    const child = spawn(process.execPath, [...nodeArgs, this.script, ...this.execArgs], { env: { ...process.env, RAFT_NODE_CONFIG: JSON.stringify(config) }, stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node ${this.seedByte} did not start`)), 10_000);
@@ -87,6 +89,20 @@ export class ProcNode {
   async status(): Promise<ProcStatus | null> {
     const r = await this.call({ cmd: 'status' }, 2000);
     return r['type'] === 'status' ? (r as unknown as ProcStatus) : null;
+  }
+
+  /** One round trip over the control pipe with no Raft work: the bench's client-path cost. */
+  async ping(): Promise<boolean> {
+    return (await this.call({ cmd: 'ping' }, 2000))['type'] === 'pong';
+  }
+
+  /**
+   * CPU time this node process has used so far (ms; user + system) and its Raft messages sent,
+   * socket writes and WAL fsyncs — read without other work.
+   */
+  async counters(): Promise<{ cpuMs: number; sent: number; writes: number; syncs: number } | null> {
+    const r = await this.call({ cmd: 'cpu' }, 2000);
+    return r['type'] === 'cpu' ? { cpuMs: Number(r['ms']), sent: Number(r['sent']), writes: Number(r['writes']), syncs: Number(r['syncs']) } : null;
   }
 
   kill(): void {

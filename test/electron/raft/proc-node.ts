@@ -2,6 +2,8 @@
 // driven over stdin/stdout JSON lines. Config comes in RAFT_NODE_CONFIG.
 //   → {"cmd":"peers","peers":[{"id","host","port"}]}          ← nothing
 //   → {"cmd":"propose","req":n,"op":{...}}                    ← {"type":"result","req":n,"ok":…}
+//   → {"cmd":"ping","req":n}                                  ← {"type":"pong","req":n}  (client-path round trip)
+//   → {"cmd":"cpu","req":n}                                   ← {"type":"cpu","req":n,"ms","sent","writes","syncs"}  (CPU time, counters)
 //   → {"cmd":"status","req":n}                                ← {"type":"status","req":n,…}
 // The process exits when stdin closes; SIGKILL is how tests and the bench "crash" it.
 
@@ -30,7 +32,8 @@ export async function runRaftNodeProcess(): Promise<void> {
   const host = await RaftHost.start({
     dir: cfg.dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(cfg.seedByte)), verifier: nodeEd25519,
     secret: new Uint8Array(Buffer.from(cfg.secretHex, 'hex')), port: cfg.port, bootstrap: cfg.bootstrap,
-    tuning: {},
+    // RAFT_NODE_TUNING: JSON overrides of ConsensusTuning (experiments: e.g. witness batching).
+    tuning: JSON.parse(process.env['RAFT_NODE_TUNING'] ?? '{}') as Record<string, number>,
   });
   const out = (o: unknown): void => {
     process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -48,6 +51,12 @@ export async function runRaftNodeProcess(): Promise<void> {
         if (op.kind === 'promote') return n.proposeRole(promote(op.id as NodeId, op.roles, 'operator'));
         return n.proposeRole(demote(op.id as NodeId, op.roles, 'operator'));
       }).then((r) => out({ type: 'result', req: msg.req, ok: r.ok, error: r.ok ? undefined : r.error }));
+    } else if (msg.cmd === 'ping') {
+      out({ type: 'pong', req: msg.req });
+    } else if (msg.cmd === 'cpu') {
+      const u = process.cpuUsage();
+      const t = host.transport.stats;
+      out({ type: 'cpu', req: msg.req, ms: (u.user + u.system) / 1000, sent: t.sent, writes: t.writes, syncs: host.wal.syncs });
     } else if (msg.cmd === 'status') {
       const s = host.node.status();
       const state = host.node.state;

@@ -120,4 +120,21 @@ describe('Raft transport authentication', () => {
     expect(got.length).toBe(1);
     expect(c.stats.dropped).toBeGreaterThanOrEqual(90);
   });
+
+  it('messages handed over together leave in one socket write, in order and all authenticated', async () => {
+    const got: Message[] = [];
+    const s = await server(got);
+    const c = await RaftTransport.listen({ id: 'client', secret, onMessage: () => undefined });
+    open.push(c);
+    c.setPeer('server', s.address());
+    c.send([message({ type: 'heartbeat', from: 'client', to: 'server', term: 1 })]);
+    for (let k = 0; k < 200 && got.length === 0; k++) await new Promise((res) => setTimeout(res, 5));
+    expect(got.length).toBe(1);
+    const writesBefore = c.stats.writes;
+    c.send(Array.from({ length: 50 }, (_, k) => message({ type: 'heartbeat', from: 'client', to: 'server', term: 2 + k })));
+    for (let k = 0; k < 200 && got.length < 51; k++) await new Promise((res) => setTimeout(res, 5));
+    expect(got.map((m) => m.term)).toEqual(Array.from({ length: 51 }, (_, k) => 1 + k));
+    expect(c.stats.writes - writesBefore).toBe(1);
+    expect(s.stats.rejected).toBe(0);
+  });
 });

@@ -154,8 +154,8 @@ describe('§5.2 leader election', () => {
 });
 
 describe('§5.3 log replication', () => {
-  it('§5.3 entries replicate and commit on a majority; followers learn the commit index', () => {
-    const net = new Net(['a', 'b', 'c']);
+  it('§5.3 entries replicate and commit on a majority; followers learn the commit index (eager broadcast)', () => {
+    const net = new Net(['a', 'b', 'c'], { eagerCommit: true });
     net.elect('a');
     const r = net.get('a').propose(enc('hello'));
     expect(r.ok).toBe(true);
@@ -164,6 +164,29 @@ describe('§5.3 log replication', () => {
       expect(n.log.committed).toBe(net.get('a').log.lastIndex());
       expect(new TextDecoder().decode(n.log.entry(n.log.lastIndex())!.data)).toBe('hello');
     }
+  });
+
+  it('lazy commit (default): no extra message when the commit index moves; the next heartbeat or append carries it', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.elect('a');
+    net.tickAll(1); // followers learn the no-op's commit
+    const a = net.get('a');
+    const sentBefore = net.sent.length;
+    expect(a.propose(enc('one')).ok).toBe(true);
+    net.stabilize();
+    const exchanged = net.sent.slice(sentBefore);
+    // One append to each follower and one acknowledgement back — nothing else.
+    expect(exchanged.map((m) => `${m.type}:${m.from}>${m.to}`).sort()).toEqual(['app-resp:b>a', 'app-resp:c>a', 'app:a>b', 'app:a>c']);
+    const last = a.log.lastIndex();
+    expect(a.log.committed).toBe(last);
+    for (const id of ['b', 'c']) expect(net.get(id).log.committed).toBe(last - 1);
+    // The next append carries the commit index of the previous entry…
+    expect(a.propose(enc('two')).ok).toBe(true);
+    net.stabilize();
+    for (const id of ['b', 'c']) expect(net.get(id).log.committed).toBe(last);
+    // …and an idle leader's heartbeat carries the rest.
+    net.tickAll(1);
+    for (const n of net.nodes.values()) expect(n.log.committed).toBe(a.log.lastIndex());
   });
 
   it('§5.3 a follower rejects an append whose previous entry does not match, and conflicting entries are replaced', () => {
