@@ -95,6 +95,13 @@ export class PolicyEngine {
   private lastShape: Record<string, readonly NodeRole[]> | null = null;
   private observedOnce = false;
   private lastObservedAt = -Infinity;
+  /**
+   * Roles a dead holder relinquished recently. Raft takes one membership change at a time, so
+   * replacing a dead etcd holder is two commits (demote the dead voter, then promote a new one);
+   * the promotion is still a dead-holder replacement (exempt from the change window) although the
+   * dead holder is no longer in the shape when it is proposed.
+   */
+  private readonly vacated = new Map<NodeRole, number>();
 
   constructor(config: Partial<PolicyEngineConfig> & { readonly target: TargetTopology }) {
     this.config = { topology: null, damping: DEFAULT_DAMPING, ...config };
@@ -155,7 +162,14 @@ export class PolicyEngine {
     for (const [id, at] of this.lastChange) if (nowMs - at >= this.config.damping.changeWindowMs) this.lastChange.delete(id);
     // Committed role changes made by anyone (another leader, an operator) restart the window.
     const record = shape.toRecord();
+    for (const [role, at] of this.vacated) if (nowMs - at >= this.config.damping.changeWindowMs) this.vacated.delete(role);
     if (this.lastShape) {
+      const alive = aliveIds(view);
+      for (const id of Object.keys(this.lastShape)) {
+        if (alive.has(id as NodeId)) continue;
+        const kept = new Set(record[id] ?? []);
+        for (const role of this.lastShape[id]!) if (!kept.has(role)) this.vacated.set(role, nowMs);
+      }
       const ids = new Set([...Object.keys(record), ...Object.keys(this.lastShape)]);
       for (const id of ids) {
         const before = (this.lastShape[id] ?? []).join(',');
@@ -208,7 +222,8 @@ export class PolicyEngine {
     for (const id of shape.nodes()) if (!alive.has(id)) for (const r of shape.rolesOf(id)) deadHolderRoles.add(r);
     const isReplacement = (cmd: RoleAssignment): boolean =>
       (cmd.kind === 'demote' && !alive.has(cmd.nodeId)) ||
-      (cmd.kind === 'promote' && cmd.roles.some((r) => deadHolderRoles.has(r)));
+      (cmd.kind === 'promote' && (cmd.roles.some((r) => deadHolderRoles.has(r)) ||
+        cmd.roles.every((r) => this.vacated.has(r) && shape.holders(r).length < targetFor(this.config.target, r))));
     const window = this.config.damping.changeWindowMs;
     const damped = (id: NodeId): number | null => {
       const last = this.lastChange.get(id);
