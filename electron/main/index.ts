@@ -50,8 +50,8 @@ if (!app.requestSingleInstanceLock()) {
       host = await NodeHost.start({
         dataDir: path.join(app.getPath('userData'), 'node'),
         clusterId: 'revoada',
-        gossip: { host: '127.0.0.1', port: 7946 },
-        raft: { host: '127.0.0.1', port: 7947 },
+        gossip: { host: '127.0.0.1', port: 0 },
+        raft: { host: '127.0.0.1', port: 0 },
         seeds: [],
         bootstrap: false,
         console: null,

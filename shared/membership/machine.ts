@@ -83,6 +83,8 @@ export interface MembershipConfig {
   readonly maxDatagram?: number;
   /** Peers per round (chitchat GOSSIP_COUNT = 3). */
   readonly fanout?: number;
+  /** Most nodes we keep state for; unknown nodes past it are ignored and counted (default 4096). */
+  readonly maxNodes?: number;
 }
 
 export interface MembershipPorts {
@@ -135,6 +137,8 @@ export interface MembershipStats {
   dropped: Record<DropReason | 'bad-cluster', number>;
   badClusterReplies: number;
   notSentOversize: number;
+  /** Unknown nodes ignored because maxNodes was reached. */
+  nodeLimitIgnored: number;
   rejectedStates: Record<StateRejection, number>;
   rejectedSections: { future: number; incompatible: number; stale: number; resets: number };
   stalls: number;
@@ -194,6 +198,7 @@ export class Membership {
       markedForDeletionGraceMs: 30_000,
       maxDatagram: MAX_DATAGRAM,
       fanout: 3,
+      maxNodes: 4096,
       ...config,
     };
     const t = config.timing;
@@ -224,7 +229,7 @@ export class Membership {
     this.counters = {
       datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, rounds: 0,
       dropped: emptyCounts([...DROP_REASONS, 'bad-cluster' as const]),
-      badClusterReplies: 0, notSentOversize: 0,
+      badClusterReplies: 0, notSentOversize: 0, nodeLimitIgnored: 0,
       rejectedStates: emptyCounts(STATE_REJECTIONS),
       rejectedSections: { future: 0, incompatible: 0, stale: 0, resets: 0 },
       stalls: 0,
@@ -519,6 +524,7 @@ export class Membership {
       }
       let r = this.records.get(key);
       if (r === undefined) {
+        if (this.records.size >= this.config.maxNodes) { this.counters.nodeLimitIgnored++; continue; }
         r = this.newRecord(e.id, nowMs);
         this.records.set(key, r);
         this.events.push({ kind: 'health', id: r.id, from: 'new', to: 'dead', atMs: nowMs });
@@ -602,6 +608,7 @@ export class Membership {
       let r = this.records.get(key);
       if (r === undefined) {
         if (this.removed.has(key)) continue;
+        if (this.records.size >= this.config.maxNodes) { this.counters.nodeLimitIgnored++; continue; }
         r = this.newRecord(nd.id, nowMs);
         this.records.set(key, r);
         this.events.push({ kind: 'health', id: r.id, from: 'new', to: 'dead', atMs: nowMs });

@@ -15,7 +15,7 @@
 // Encoding always writes uncompressed (type 2) blocks, which every chitchat peer accepts.
 
 import { Decompress as ZstdDecompress } from 'fzstd';
-import { utf8DecodeStrict, utf8Encode } from '../kit/bytes';
+import { utf8DecodeStrict } from '../kit/bytes';
 import { err, ok, type Result } from '../kit/result';
 
 export const MAGIC = 0xb053;
@@ -196,6 +196,19 @@ export function sameChitchatId(a: ChitchatId, b: ChitchatId): boolean {
 // ------------------------------------------------------------------------------------------------
 // Writer
 
+const textEncoder = new TextEncoder();
+const ipCache = new Map<string, Uint8Array | null>();
+
+function cachedIp(text: string): Uint8Array | null {
+  let ip = ipCache.get(text);
+  if (ip === undefined) {
+    ip = parseIp(text);
+    if (ipCache.size >= 1024) ipCache.clear();
+    ipCache.set(text, ip);
+  }
+  return ip;
+}
+
 class Writer {
   private buf = new Uint8Array(256);
   private view = new DataView(this.buf.buffer);
@@ -235,14 +248,16 @@ class Writer {
   }
 
   str(s: string): void {
-    const b = utf8Encode(s);
-    if (b.length > 0xffff) throw new RangeError(`string of ${b.length} bytes exceeds the u16 length prefix`);
-    this.u16(b.length);
-    this.bytes(b);
+    // Encode straight into the buffer after a 2-byte hole for the length.
+    this.reserve(2 + 3 * s.length);
+    const { written } = textEncoder.encodeInto(s, this.buf.subarray(this.length + 2));
+    if (written > 0xffff) throw new RangeError(`string of ${written} bytes exceeds the u16 length prefix`);
+    this.view.setUint16(this.length, written, true);
+    this.length += 2 + written;
   }
 
   addr(a: SocketAddr): void {
-    const ip = parseIp(a.ip);
+    const ip = cachedIp(a.ip);
     if (ip === null) throw new RangeError(`not an IP literal: ${a.ip}`);
     this.u8(ip.length === 4 ? 4 : 6);
     this.bytes(ip);

@@ -183,6 +183,9 @@ export class NodeCore {
   private strategyProposed = false;
   private readonly foreignSecret = new Set<string>();
   private seedWarned = false;
+  private policyShapeIndex = 0;
+  /** The leader's role proposals not yet applied (the engine only observes meanwhile). */
+  private inflight: Array<{ readonly index: number; readonly term: number }> = [];
   /** Expected membership proofs by node id (one HMAC per member, not one per member per tick). */
   private readonly proofs = new Map<string, string>();
 
@@ -246,8 +249,14 @@ export class NodeCore {
       this.nextGlueMs = this.nowMs + this.glueEveryMs;
       const gossip = this.gossipMembers();
       this.connectLayers(gossip);
-      if (this.nowMs >= this.nextPolicyMs) {
-        this.nextPolicyMs = this.nowMs + this.policyEveryMs;
+      // The policy runs every policyEveryMs, and at once on the leader when the applied shape
+      // moved: a dead voter's replacement needs two voter changes in turn (Raft takes one at a
+      // time), so the second is proposed as soon as the first commits, not a policy period later.
+      const applied = node?.state.shape.lastAppliedIndex ?? 0;
+      const shapeMoved = applied !== this.policyShapeIndex && node?.isLeader() === true;
+      if (shapeMoved || this.nowMs >= this.nextPolicyMs) {
+        if (this.nowMs >= this.nextPolicyMs) this.nextPolicyMs = this.nowMs + this.policyEveryMs;
+        this.policyShapeIndex = applied;
         this.runPolicy(gossip);
       }
       this.logRaft();
@@ -589,7 +598,12 @@ export class NodeCore {
     // Every node ticks the engine (followers only observe), so a new leader inherits the damping
     // and flap history instead of starting blind.
     const isLeader = node.isLeader();
-    const out = this.policy.tick({ view: this.policyView(gossip), shape: state.shape, isLeader, nowMs: this.nowMs - this.startMs });
+    // The engine plans from the applied shape. While the leader's own role proposals are still in
+    // flight it only observes: planning again would not see them and would pick further
+    // candidates for the same shortfall (over-provisioning) or propose the same command twice.
+    this.inflight = isLeader ? this.inflight.filter((p) => p.index > state.appliedIndex && node.raft.log.term(p.index) === p.term) : [];
+    const plan = isLeader && this.inflight.length === 0;
+    const out = this.policy.tick({ view: this.policyView(gossip), shape: state.shape, isLeader: plan, nowMs: this.nowMs - this.startMs });
     if (!isLeader) return;
     this.outDecisions.push(...out.decisions);
     const wanted = this.o.strategy;
@@ -605,6 +619,7 @@ export class NodeCore {
     }
     for (const command of out.proposals) {
       const result = node.proposeRole(command);
+      if (result.ok && 'index' in result.value) this.inflight.push({ index: result.value.index, term: result.value.term });
       this.outLog.push(result.ok
         ? { level: 'info', layer: 'policy', event: 'policy.propose', message: `proposed ${describeRoleAssignment(command)}` }
         : { level: 'warn', layer: 'policy', event: 'policy.propose-failed', message: `could not propose ${describeRoleAssignment(command)}: ${result.error.message}` });

@@ -8,7 +8,13 @@
 //   2. hysteresis: a member whose health flipped `flapThreshold` times within `flapWindowMs`, or that
 //      has been healthy for less than `stableForMs`, is never chosen as a candidate;
 //   3. change window: a node changes roles at most once per `changeWindowMs`, except to replace a
-//      dead holder (demoting the dead node, or promoting a replacement for a role with a dead holder);
+//      dead holder (demoting the dead node, or promoting a replacement for a role that lost a holder
+//      to death — remembered until the role is back at target, because the dead holder's demotion
+//      usually commits before the replacement's: Raft takes one voter change at a time);
+//   2b. for such a role, flapping ranks but does not veto: when no steady candidate is left, a
+//      member held back only for its flap count — healthy again for at least `stableForMs` —
+//      replaces the dead holder (fewer replicas than the target is worse than one that flapped in
+//      the last `flapWindowMs`); a member healthy for less than `stableForMs` is never chosen;
 //   4. at most `maxProposalsPerTick` commands, dead-holder replacements first.
 
 import type { MeshShape } from '../types/mesh-shape';
@@ -95,13 +101,8 @@ export class PolicyEngine {
   private lastShape: Record<string, readonly NodeRole[]> | null = null;
   private observedOnce = false;
   private lastObservedAt = -Infinity;
-  /**
-   * Roles a dead holder relinquished recently. Raft takes one membership change at a time, so
-   * replacing a dead etcd holder is two commits (demote the dead voter, then promote a new one);
-   * the promotion is still a dead-holder replacement (exempt from the change window) although the
-   * dead holder is no longer in the shape when it is proposed.
-   */
-  private readonly vacated = new Map<NodeRole, number>();
+  /** Roles that lost a holder to death and are not back at target yet. */
+  private readonly owed = new Set<NodeRole>();
 
   constructor(config: Partial<PolicyEngineConfig> & { readonly target: TargetTopology }) {
     this.config = { topology: null, damping: DEFAULT_DAMPING, ...config };
@@ -162,14 +163,7 @@ export class PolicyEngine {
     for (const [id, at] of this.lastChange) if (nowMs - at >= this.config.damping.changeWindowMs) this.lastChange.delete(id);
     // Committed role changes made by anyone (another leader, an operator) restart the window.
     const record = shape.toRecord();
-    for (const [role, at] of this.vacated) if (nowMs - at >= this.config.damping.changeWindowMs) this.vacated.delete(role);
     if (this.lastShape) {
-      const alive = aliveIds(view);
-      for (const id of Object.keys(this.lastShape)) {
-        if (alive.has(id as NodeId)) continue;
-        const kept = new Set(record[id] ?? []);
-        for (const role of this.lastShape[id]!) if (!kept.has(role)) this.vacated.set(role, nowMs);
-      }
       const ids = new Set([...Object.keys(record), ...Object.keys(this.lastShape)]);
       for (const id of ids) {
         const before = (this.lastShape[id] ?? []).join(',');
@@ -180,6 +174,20 @@ export class PolicyEngine {
         const proposed = this.lastChange.get(id as NodeId);
         if (proposed === undefined || proposed < this.lastObservedAt) this.lastChange.set(id as NodeId, nowMs);
       }
+    }
+    // Roles owed a replacement: held by a member that is not alive, or taken from one (a committed
+    // demotion of a dead holder); forgiven once the live holders are back at target.
+    const alive = aliveIds(view);
+    for (const id of shape.nodes()) if (!alive.has(id)) for (const r of shape.rolesOf(id)) this.owed.add(r);
+    if (this.lastShape) {
+      for (const [id, before] of Object.entries(this.lastShape)) {
+        if (alive.has(id as NodeId)) continue;
+        const after = new Set(record[id] ?? []);
+        for (const r of before) if (!after.has(r)) this.owed.add(r);
+      }
+    }
+    for (const r of [...this.owed]) {
+      if (shape.holders(r).filter((h) => alive.has(h)).length >= targetFor(this.config.target, r)) this.owed.delete(r);
     }
     this.lastShape = record;
     this.lastObservedAt = nowMs;
@@ -204,6 +212,35 @@ export class PolicyEngine {
     return runs;
   }
 
+  /**
+   * For roles owed a replacement that auto_replacement could not fill from steady members: promote
+   * healthy, caught-up members held back only by hysteresis instead of leaving the role short.
+   */
+  private withHeldBackReplacements(
+    runs: Array<{ policy: string; out: PolicyOutput }>, view: MembershipView, shape: MeshShape,
+    excluded: ReadonlySet<NodeId>, heldBack: ReadonlyMap<NodeId, string>, owedRoles: ReadonlySet<NodeRole>,
+  ): Array<{ policy: string; out: PolicyOutput }> {
+    const auto = runs[0];
+    if (!auto || auto.policy !== AUTO_REPLACEMENT || heldBack.size === 0) return runs;
+    const short = new Set(auto.out.shortfalls.filter((s) => s.reason === 'not_enough_nodes' && s.role !== undefined && owedRoles.has(s.role)).map((s) => s.role!));
+    if (short.size === 0) return runs;
+    const nowMs = this.lastObservedAt;
+    const settled = (id: NodeId) => {
+      const h = this.health.get(id);
+      return h !== undefined && h.healthy && nowMs - h.healthySince >= this.config.damping.stableForMs;
+    };
+    const relaxed = new Set([...excluded].filter((id) => !(heldBack.has(id) && settled(id))));
+    const extra = autoReplacement(view, shape, this.config.target, { excluded: relaxed }).commands
+      .filter((c) => c.kind === 'promote' && heldBack.has(c.nodeId) && settled(c.nodeId) && c.roles.every((r) => short.has(r)));
+    if (extra.length === 0) return runs;
+    const filled = new Set(extra.flatMap((c) => (c.kind === 'promote' ? c.roles : [])));
+    const out: PolicyOutput = {
+      commands: [...auto.out.commands, ...extra],
+      shortfalls: auto.out.shortfalls.filter((s) => !(s.role !== undefined && filled.has(s.role))),
+    };
+    return [{ policy: AUTO_REPLACEMENT, out }, ...runs.slice(1)];
+  }
+
   /** One evaluation. Records the proposed changes as the nodes' latest change. */
   tick(input: TickInput): TickOutput {
     const { view, shape, nowMs } = input;
@@ -219,11 +256,10 @@ export class PolicyEngine {
 
     const alive = aliveIds(view);
     const deadHolderRoles = new Set<NodeRole>();
-    for (const id of shape.nodes()) if (!alive.has(id)) for (const r of shape.rolesOf(id)) deadHolderRoles.add(r);
+    for (const r of this.owed) deadHolderRoles.add(r);
     const isReplacement = (cmd: RoleAssignment): boolean =>
       (cmd.kind === 'demote' && !alive.has(cmd.nodeId)) ||
-      (cmd.kind === 'promote' && (cmd.roles.some((r) => deadHolderRoles.has(r)) ||
-        cmd.roles.every((r) => this.vacated.has(r) && shape.holders(r).length < targetFor(this.config.target, r))));
+      (cmd.kind === 'promote' && cmd.roles.some((r) => deadHolderRoles.has(r)));
     const window = this.config.damping.changeWindowMs;
     const damped = (id: NodeId): number | null => {
       const last = this.lastChange.get(id);
@@ -245,6 +281,7 @@ export class PolicyEngine {
     // Damping: a recently changed node is not chosen for a non-replacement promotion; re-run so
     // another candidate can take its place.
     let runs = this.runPolicies(view, shape, excluded);
+    runs = this.withHeldBackReplacements(runs, view, shape, excluded, heldBack, deadHolderRoles);
     for (let round = 0; round < 64; round++) {
       let more = false;
       for (const run of runs) {
@@ -258,7 +295,7 @@ export class PolicyEngine {
         }
       }
       if (!more) break;
-      runs = this.runPolicies(view, shape, excluded);
+      runs = this.withHeldBackReplacements(this.runPolicies(view, shape, excluded), view, shape, excluded, heldBack, deadHolderRoles);
     }
 
     // Merge in policy order: drop duplicates, trim promotions to roles not yet held or granted,

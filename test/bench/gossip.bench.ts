@@ -128,6 +128,27 @@ function simBench(): Record<string, number> {
   out.simDetectBaselineP50Ms = pct(base, 50);
   out.simDetectBaselineP99Ms = pct(base, 99);
   out.simDetectSpeedupP50 = r2(pct(base, 50) / pct(ours, 50));
+  // The bandwidth / detection trade-off: peers contacted per round (chitchat uses 3).
+  for (const fanout of [1, 2, 3]) {
+    const det: number[] = [];
+    let bps = 0;
+    for (let seed = 0; seed < 5; seed++) {
+      const sim = new Sim({ seed: 500 + seed, crypto: nodeEd25519, fanout });
+      for (let i = 0; i < 5; i++) sim.addNode(i, [0]);
+      sim.runUntil(() => sim.converged(), 10_000);
+      sim.run(3000);
+      const b0 = sim.nodes.map((n) => n.machine.stats().bytesOut);
+      sim.run(2000);
+      bps += sim.nodes.reduce((a, n, i) => a + (n.machine.stats().bytesOut - b0[i]!) / 2, 0) / 5 / 5;
+      const v = sim.node(4).machine.self.nodeId;
+      sim.kill(4);
+      const t = sim.runUntil(() => sim.nodes.filter((n) => n.alive).every((n) => n.machine.view(sim.now).members.find((m) => m.id.nodeId === v)!.health === 'dead'), 10_000);
+      if (t !== null) det.push(t);
+    }
+    log(`sim fanout ${fanout}: idle ${Math.round(bps)} B/s sent per node, detection p50 ${pct(det, 50)} ms`);
+    out[`fanout${fanout}IdleBytesPerSec`] = Math.round(bps);
+    out[`fanout${fanout}DetectP50Ms`] = pct(det, 50);
+  }
   return out;
 }
 
@@ -223,8 +244,14 @@ async function soakBench(cli: string): Promise<Record<string, number>> {
         if (l.to === 'suspect') suspicions++;
       }
     });
-    log(`soak ${Math.round(SOAK_MS / 1000)} s, 5 % loss everywhere, 200 ms stalls every 1 s on one node: ${falseDead} false dead verdicts, ${suspicions} suspicions (all nodes)`);
-    return { soakMs: SOAK_MS, soakFalseDead: falseDead, soakSuspicions: suspicions };
+    // Evidence that the faults happened: the stalled node's own stall counter.
+    const stalled = procs[2]!;
+    const mark = stalled.lines.length;
+    stalled.send({ cmd: 'view' });
+    await stalled.waitFor(() => stalled.lines.slice(mark).some((l) => l.event === 'view'), 5000, 'view');
+    const stalls = (stalled.lines.slice(mark).find((l) => l.event === 'view')!.stats as unknown as { stalls: number }).stalls;
+    log(`soak ${Math.round(SOAK_MS / 1000)} s, 5 % loss everywhere, 200 ms stalls every 1 s on one node (it counted ${stalls} stalls of its own): ${falseDead} false dead verdicts, ${suspicions} suspicions (all nodes)`);
+    return { soakMs: SOAK_MS, soakFalseDead: falseDead, soakSuspicions: suspicions, stalledNodeStallsSeen: stalls };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
   }

@@ -341,3 +341,13 @@ describe('property: any two nodes exchanging in any order converge', () => {
 it('decodeMessage is used by the machine for its own output (sanity)', () => {
   expect(decodeMessage(encodeMessage({ type: MessageType.Ack, delta: [] })).ok).toBe(true);
 });
+
+it('a flood of invented node ids is capped at maxNodes and counted', () => {
+  const m = new Membership({ clusterId: 'c', generation: 1n, advertiseAddr: { ip: '10.3.0.1', port: 1 }, seeds: [], timing, rngSeed: 1, maxNodes: 50 },
+    { signer: pureEd25519.signerFromSeed(new Uint8Array(32).fill(3)), verifier: pureEd25519 }, 0);
+  const digest = Array.from({ length: 300 }, (_, i) => ({ id: { nodeId: `fake-${i}`, generation: 1n, addr: { ip: '10.3.1.1', port: i + 1 } }, heartbeat: 1n, lastGcVersion: 0n, maxVersion: 0n }));
+  m.receive(encodeMessage({ type: MessageType.Syn, digest, clusterId: 'c' }), { ip: '10.3.1.1', port: 9 }, 1);
+  expect(m.view(1).members).toHaveLength(50);
+  expect(m.stats().nodeLimitIgnored).toBe(251);
+  expect(m.drainOutbox()).toHaveLength(1); // still answers with a SynAck
+});

@@ -94,6 +94,13 @@ export class Simulation {
   /** Commands the engines proposed as dead-holder replacements (exempt from damping). */
   private readonly replacements = new Set<string>();
   private readonly damping: DampingConfig;
+  /** Over-target and duplicate-grant checks (off when a scenario changes the target on purpose). */
+  checkProvisioning = true;
+  private readonly granted = new Map<string, number>();
+  private readonly demotedAt = new Map<string, number>();
+  private lastDemoteOf(id: string): number {
+    return this.demotedAt.get(id) ?? 0;
+  }
 
   constructor(readonly seed: number, readonly count: number, damping: DampingConfig = DEFAULT_DAMPING) {
     this.rng = new Prng(seed);
@@ -344,7 +351,21 @@ export class Simulation {
       }
     }
     const text = describeRoleAssignment(a);
-    if (index === 1) return; // the genesis block is the bootstrap, not a role change
+    if (index === 1) return;
+    // No over-provisioning and no duplicate grants: the policy plans with its proposals in view.
+    if (a.kind === 'promote' && a.reason !== 'operator') {
+      const st = observer.core!.consensus!.state;
+      for (const r of a.roles) {
+        if (r === 'worker') continue;
+        const want = targetFor(st.target, r);
+        const held = st.shape.holders(r).length;
+        if (this.checkProvisioning && held > want) throw new SimFailure(`${text} at raft index ${index}: ${held} holders of ${r}, target ${want}`);
+      }
+      const key = `${text}`;
+      if (this.checkProvisioning && this.granted.has(key) && this.granted.get(key)! > this.lastDemoteOf(a.nodeId)) throw new SimFailure(`${text} committed twice (raft index ${index})`);
+      this.granted.set(key, index);
+    }
+    if (a.kind === 'demote') this.demotedAt.set(a.nodeId, index); // the genesis block is the bootstrap, not a role change
     this.changes.push({
       atMs: proposedAtMs, nodeId: a.nodeId,
       kind: a.kind === 'promote' ? 'promote' : a.kind === 'demote' ? 'demote' : 'other',

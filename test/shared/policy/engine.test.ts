@@ -185,3 +185,73 @@ describe('plan (dry run)', () => {
     expect(result.proposals.every((c) => c.kind === 'promote' && c.reason === 'scaling_up')).toBe(true);
   });
 });
+
+describe('replacing a dead holder across ticks (one Raft voter change at a time)', () => {
+  const ETCD3: TargetTopology = { apiServers: 0, etcdReplicas: 3, schedulers: 0, controllerManagers: 0, minWorkers: 0 };
+
+  it('the replacement stays exempt from the change window after the dead holder\'s demotion commits', () => {
+    const engine = new PolicyEngine({ target: ETCD3 });
+    // Node 4 changed roles 5 s before node 1 dies (it is inside its change window).
+    const before = shapeOf([[1, ['etcd']], [2, ['etcd']], [3, ['etcd']]]);
+    engine.tick({ view: view(member(1), member(2), member(3), member(4)), shape: before, isLeader: true, nowMs: 0 });
+    const withWorker = shapeOf([[1, ['etcd']], [2, ['etcd']], [3, ['etcd']], [4, ['worker']]]);
+    engine.tick({ view: view(member(1), member(2), member(3), member(4)), shape: withWorker, isLeader: true, nowMs: 5000 });
+    const dead = view(member(1, { health: 'dead' }), member(2), member(3), member(4));
+    // Only the demotion could be proposed (Raft refuses a second voter change while one is pending);
+    // it commits, and the dead holder no longer holds etcd in the shape.
+    const demoted = shapeOf([[2, ['etcd']], [3, ['etcd']], [4, ['worker']]]);
+    engine.tick({ view: dead, shape: withWorker, isLeader: true, nowMs: 6000 });
+    const next = engine.tick({ view: dead, shape: demoted, isLeader: true, nowMs: 6250 });
+    expect(next.proposals).toEqual([promote(nid(4), ['etcd'], 'replacing_failed')]);
+    expect(next.decisions.find((d) => d.action === 'proposed')?.reason).toBe('replace_dead_holder');
+    // Once back at target, an ordinary fill is damped again.
+    applyAll(demoted, next.proposals);
+    const calm = engine.tick({ view: dead, shape: demoted, isLeader: true, nowMs: 6500 });
+    expect(calm.proposals).toEqual([]);
+  });
+
+  it('a new leader that only ever saw the committed demotion still owes the replacement', () => {
+    const engine = new PolicyEngine({ target: ETCD3 });
+    const v = view(member(1, { health: 'suspect' }), member(2), member(3), member(4));
+    engine.tick({ view: v, shape: shapeOf([[1, ['etcd']], [2, ['etcd']], [3, ['etcd']], [4, ['worker']]]), isLeader: false, nowMs: 0 });
+    const demoted = shapeOf([[2, ['etcd']], [3, ['etcd']], [4, ['worker']]]);
+    engine.tick({ view: v, shape: demoted, isLeader: false, nowMs: 250 });
+    const out = engine.tick({ view: v, shape: demoted, isLeader: true, nowMs: 500 });
+    expect(out.proposals).toEqual([promote(nid(4), ['etcd'], 'replacing_failed')]);
+  });
+
+  it('without the dead holder, filling a role below target is still damped', () => {
+    const engine = new PolicyEngine({ target: { ...ETCD3, etcdReplicas: 2 } });
+    const shape = shapeOf([[2, ['etcd']], [3, ['etcd']], [4, ['worker']]]);
+    engine.tick({ view: view(member(2), member(3), member(4)), shape: shapeOf([[2, ['etcd']], [3, ['etcd']]]), isLeader: true, nowMs: 0 });
+    engine.reconfigure({ target: ETCD3 });
+    const out = engine.tick({ view: view(member(2), member(3), member(4)), shape, isLeader: true, nowMs: 1000 });
+    expect(out.proposals).toEqual([]);
+    expect(out.decisions.some((d) => d.reason === 'damped')).toBe(true);
+  });
+
+  it('flapping ranks but does not veto: a member healthy again for stableForMs replaces a dead holder when no steady one can', () => {
+    const engine = new PolicyEngine({ target: ETCD3 });
+    const shape = shapeOf([[1, ['etcd']], [2, ['etcd']], [3, ['etcd']]]);
+    let t = 0;
+    for (const health of ['healthy', 'dead', 'healthy', 'dead', 'healthy'] as const) {
+      engine.tick({ view: view(member(1), member(2), member(3), member(4, { health, raft: 'learner' })), shape, isLeader: true, nowMs: (t += 5000) });
+    }
+    expect(engine.isFlapping(nid(4), t)).toBe(true);
+    // Healthy again for only 1 s: not chosen, the role stays short.
+    const early = engine.tick({ view: view(member(1, { health: 'dead' }), member(2), member(3), member(4, { raft: 'learner' })), shape, isLeader: true, nowMs: t + 1000 });
+    expect(early.proposals).toEqual([demote(nid(1), ['etcd'], 'replacing_failed')]);
+    // Healthy for 10 s (still flapping by count): it replaces the dead holder.
+    const out = engine.tick({ view: view(member(1, { health: 'dead' }), member(2), member(3), member(4, { raft: 'learner' })), shape, isLeader: true, nowMs: (t += DEFAULT_DAMPING.stableForMs) });
+    expect(engine.isFlapping(nid(4), t)).toBe(true);
+    expect(out.proposals).toEqual([demote(nid(1), ['etcd'], 'replacing_failed'), promote(nid(4), ['etcd'], 'replacing_failed')]);
+    // A steady candidate is still preferred over the flapping one.
+    const engine2 = new PolicyEngine({ target: ETCD3 });
+    t = 0;
+    for (const health of ['healthy', 'dead', 'healthy', 'dead', 'healthy'] as const) {
+      engine2.tick({ view: view(member(1), member(2), member(3), member(4, { health, raft: 'learner' }), member(5, { raft: 'learner' })), shape, isLeader: true, nowMs: (t += 5000) });
+    }
+    const out2 = engine2.tick({ view: view(member(1, { health: 'dead' }), member(2), member(3), member(4, { raft: 'learner' }), member(5, { raft: 'learner' })), shape, isLeader: true, nowMs: (t += DEFAULT_DAMPING.stableForMs) });
+    expect(out2.proposals).toEqual([demote(nid(1), ['etcd'], 'replacing_failed'), promote(nid(5), ['etcd'], 'replacing_failed')]);
+  });
+});
