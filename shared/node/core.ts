@@ -1,0 +1,699 @@
+// NodeCore: the whole revoada node as one pure state machine. It owns the three layers — gossip
+// membership (layer A), the consensus node (layer B) and the policy engine (layer C) — and the glue
+// between them:
+//   gossip → Raft peers: every member whose signed NodeState advertises a raft address and whose
+//            membership proof (HMAC(secret, cluster id, node id) under RAFT_PROOF_KEY) checks out
+//            becomes a transport peer (a `peer` effect);
+//   gossip → Raft config: the leader adds such healthy members as learners, one change at a time;
+//   gossip + Raft → policy: every node ticks the engine over the Raft members with their gossip
+//            health (followers only observe, so a new leader inherits the damping history); the
+//            leader proposes its role changes (voters = etcd holders, atomically);
+//   Raft → gossip: our committed roles are re-advertised in our NodeState.
+//
+// No I/O, no clock, no randomness of its own: time comes in as monotonic milliseconds on every
+// call, wall time / HMAC / signatures / the PRNG through ports, and everything the node wants done
+// goes out as data. HOST LOOP (electron/node/host.ts and the simulator both do exactly this):
+//   core.tick(nowMs)                      — often (every raftTickMs is good)
+//   core.receiveGossip(bytes, from, nowMs) — each UDP datagram
+//   core.receiveRaft(msg)                 — each authenticated Raft message
+//   while (core.hasReady()) { const rd = core.ready();
+//     send(rd.messages); persist(rd) /* snapshot, entries, hard state, fsync */;
+//     send(rd.messagesAfterPersist); const snap = core.advance(rd, nowMs); if (snap) persistSnapshot(snap); }
+//   const fx = core.takeEffects()         — datagrams to send, transport peers, log records,
+//                                           settled proposals
+import { encodeChainBare, encodeChainEnvelope } from '../attestation/chain-file';
+import { ConsensusNode, type ConsensusTuning } from '../consensus/node';
+import type { ProposeError, ProposeOk, Ready, RestoredState } from '../consensus/raft';
+import type { Message, Snapshot } from '../consensus/types';
+import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
+import type { CommandResult, MemberDto, NodeStatusDto, RaftRoleState } from '../ipc/contract';
+import { toHex, utf8Encode } from '../kit/bytes';
+import { describeJsonError, parseJson } from '../kit/json';
+import type { Prng } from '../kit/prng';
+import type { Result } from '../kit/result';
+import { Membership, type LocalStateInput, type MemberView as GossipMember, type MembershipEvent, type Outgoing } from '../membership/machine';
+import type { NodeCapacity } from '../membership/node-state';
+import { formatSocketAddr, type SocketAddr } from '../membership/wire';
+import { PolicyEngine, type DampingConfig, type PolicyDecision } from '../policy/engine';
+import { checkFabricStrategyText, encodeFabricStrategyJson, formatDiagnostic } from '../policy/fabric';
+import { encodeSnapshot } from '../policy/snapshot';
+import type { MembershipView, MemberView } from '../policy/view';
+import { PRESCRIBED_HOMELAB, type FabricStrategy } from '../types/fabric';
+import type { NodeId } from '../types/node-id';
+import { decodeRoleAssignment, describeRoleAssignment, type RoleAssignment } from '../types/roles';
+import { HOMELAB_TARGET, type TargetTopology } from '../types/target';
+
+/** Gossip key holding HMAC(secret, cluster id, node id): proof that a member holds the secret. */
+export const RAFT_PROOF_KEY = 'revoada.raft.proof';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** One event-log record (the host formats and writes it). */
+export interface CoreLogRecord {
+  readonly level: LogLevel;
+  readonly layer: string;
+  readonly event: string;
+  readonly message: string;
+  readonly fields?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface NodeCorePorts {
+  readonly signer: Ed25519Signer;
+  readonly verifier: Ed25519Verifier;
+  /** HMAC-SHA256 (the membership proof). */
+  readonly hmacSha256: (key: Uint8Array, data: Uint8Array) => Uint8Array;
+  /** Wall-clock ms since the epoch: attestation timestamps and the chain export only. */
+  readonly wallClock: { nowMs(): number };
+  /** Seeds the Raft and gossip PRNGs (the host seeds it from the OS, the simulator from its seed). */
+  readonly prng: Prng;
+}
+
+export interface NodeCoreOptions {
+  readonly clusterId: string;
+  /** The gossip address we listen on and advertise. */
+  readonly gossipAddr: SocketAddr;
+  /** "host:port" of our Raft transport, or null when there is no cluster secret. */
+  readonly raftAddr: string | null;
+  readonly seeds: readonly SocketAddr[];
+  /** Human form of the seeds for the "no seed answered" warning. */
+  readonly seedsText?: string;
+  /** Must change on every restart (the host passes the wall time in ms). */
+  readonly generation: bigint;
+  /** The cluster secret key, or null: gossip only, no Raft. */
+  readonly secret: { readonly key: Uint8Array; readonly fingerprint: string } | null;
+  /** 'if-empty': start a one-voter cluster when `restored` holds nothing; true: must be empty. */
+  readonly bootstrap: boolean | 'if-empty';
+  /** What the WAL read back (absent = empty). */
+  readonly restored?: RestoredState;
+  readonly capacity: NodeCapacity;
+  readonly timing?: FabricStrategy['membership'];
+  /** A FabricStrategy (already validated) this node proposes once it leads, if it differs. */
+  readonly strategy?: FabricStrategy;
+  /** Milliseconds per Raft tick (default 5). */
+  readonly raftTickMs?: number;
+  readonly consensusTuning?: Partial<ConsensusTuning>;
+  /** Glue period: peers, learners, advertised roles, log lines (default 50 ms). */
+  readonly glueEveryMs?: number;
+  /** Policy period (default 250 ms). */
+  readonly policyEveryMs?: number;
+  readonly damping?: DampingConfig;
+  /** How long a Raft member missing from gossip counts as "not yet heard" rather than dead. */
+  readonly gossipGraceMs?: number;
+  readonly deadNodeGraceMs?: number;
+  /** How long a proposal may take to apply here before it is reported as not committed. */
+  readonly proposalTimeoutMs?: number;
+}
+
+/** A transport peer learned from gossip. */
+export interface PeerEffect {
+  readonly id: NodeId;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface SettledProposal {
+  readonly ticket: number;
+  readonly result: CommandResult;
+}
+
+export interface CoreEffects {
+  readonly datagrams: readonly Outgoing[];
+  readonly peers: readonly PeerEffect[];
+  readonly log: readonly CoreLogRecord[];
+  readonly settled: readonly SettledProposal[];
+  /** Membership events (health and state changes) since the last call. */
+  readonly gossipEvents: readonly MembershipEvent[];
+  /** Policy decisions of the ticks since the last call (proposed and withheld). */
+  readonly decisions: readonly PolicyDecision[];
+}
+
+/** A console command: settled at once, or a ticket settled later in takeEffects().settled. */
+export type Submitted = { readonly done: CommandResult } | { readonly ticket: number };
+
+type Proposer = (n: ConsensusNode) => Result<ProposeOk, ProposeError>;
+
+interface Pending {
+  readonly ticket: number;
+  readonly what: string;
+  readonly index: number;
+  readonly term: number;
+  readonly deadlineMs: number;
+  readonly onSettle?: (r: CommandResult) => void;
+}
+
+const RAFT_ADDR = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/;
+
+function constantTimeEqualHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+export class NodeCore {
+  readonly nodeId: NodeId;
+  readonly membership: Membership;
+  readonly consensus: ConsensusNode | null;
+  private readonly policy: PolicyEngine;
+  private readonly o: NodeCoreOptions;
+  private readonly raftTickMs: number;
+  private readonly glueEveryMs: number;
+  private readonly policyEveryMs: number;
+  private readonly startMs: number;
+  private raftTicksDone = 0;
+  private nextGlueMs: number;
+  private nextPolicyMs: number;
+  private nowMs: number;
+  private readonly myProof: string | null;
+
+  private outDatagrams: Outgoing[] = [];
+  private outPeers: PeerEffect[] = [];
+  private outLog: CoreLogRecord[] = [];
+  private outSettled: SettledProposal[] = [];
+  private outEvents: MembershipEvent[] = [];
+  private outDecisions: PolicyDecision[] = [];
+
+  private readonly pending = new Map<number, Pending[]>();
+  private nextTicket = 1;
+  private readonly withheld = new Set<string>();
+  private loggedChain = 0;
+  private lastRaftRole = '';
+  private advertisedRoles = '';
+  private readonly peersSet = new Map<string, string>();
+  private strategyProposed = false;
+  private readonly foreignSecret = new Set<string>();
+  private seedWarned = false;
+  private policyShapeIndex = 0;
+  /** The leader's role proposals not yet applied (the engine only observes meanwhile). */
+  private inflight: Array<{ readonly index: number; readonly term: number }> = [];
+  /** Expected membership proofs by node id (one HMAC per member, not one per member per tick). */
+  private readonly proofs = new Map<string, string>();
+
+  constructor(options: NodeCoreOptions, private readonly ports: NodeCorePorts, nowMs: number) {
+    this.o = options;
+    this.nowMs = nowMs;
+    this.startMs = nowMs;
+    this.raftTickMs = options.raftTickMs ?? 5;
+    this.glueEveryMs = options.glueEveryMs ?? 50;
+    this.policyEveryMs = options.policyEveryMs ?? 250;
+    this.nextGlueMs = nowMs + this.glueEveryMs;
+    this.nextPolicyMs = nowMs + this.policyEveryMs;
+    this.policy = new PolicyEngine({ target: HOMELAB_TARGET, ...(options.damping ? { damping: options.damping } : {}) });
+    if (options.secret !== null) {
+      const node = new ConsensusNode({
+        signer: ports.signer, verifier: ports.verifier, prng: ports.prng.fork(), clock: ports.wallClock,
+        tuning: { electionTicks: 20, heartbeatTicks: 4, witnessBatchTicks: 20, witnessRetryTicks: 100, ...options.consensusTuning },
+      }, options.restored);
+      if (options.bootstrap) {
+        const r = options.restored;
+        const empty = !r || (r.entries.length === 0 && r.snapshot === null);
+        if (empty) node.bootstrap();
+        else if (options.bootstrap !== 'if-empty') throw new Error('--bootstrap needs an empty data dir');
+      }
+      this.consensus = node;
+    } else {
+      this.consensus = null;
+    }
+    this.membership = new Membership({
+      clusterId: options.clusterId,
+      generation: options.generation,
+      advertiseAddr: options.gossipAddr,
+      seeds: options.seeds,
+      timing: options.timing ?? PRESCRIBED_HOMELAB.membership,
+      rngSeed: ports.prng.nextU32(),
+      ...(options.deadNodeGraceMs !== undefined ? { deadNodeGraceMs: options.deadNodeGraceMs } : {}),
+    }, { signer: ports.signer, verifier: ports.verifier }, nowMs);
+    this.nodeId = this.membership.nodeId;
+    this.membership.setLocalState(this.localState());
+    this.myProof = options.secret ? this.proofFor(this.nodeId) : null;
+    if (this.myProof !== null) this.membership.setKey(RAFT_PROOF_KEY, this.myProof);
+    this.flushGossip();
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  /** Advances every layer to `nowMs` (monotonic ms): Raft ticks, a gossip round, glue, policy. */
+  tick(nowMs: number): void {
+    this.nowMs = Math.max(this.nowMs, nowMs);
+    const node = this.consensus;
+    if (node) {
+      // Ticks follow the clock (a late timer catches up, at most 10 ticks at once).
+      const due = Math.floor((this.nowMs - this.startMs) / this.raftTickMs);
+      const n = Math.min(due - this.raftTicksDone, 10);
+      for (let i = 0; i < n; i++) node.tick();
+      this.raftTicksDone = Math.max(this.raftTicksDone + Math.max(n, 0), due);
+    }
+    this.membership.tick(this.nowMs);
+    this.flushGossip();
+    if (this.nowMs >= this.nextGlueMs) {
+      this.nextGlueMs = this.nowMs + this.glueEveryMs;
+      const gossip = this.gossipMembers();
+      this.connectLayers(gossip);
+      // The policy runs every policyEveryMs, and at once on the leader when the applied shape
+      // moved: a dead voter's replacement needs two voter changes in turn (Raft takes one at a
+      // time), so the second is proposed as soon as the first commits, not a policy period later.
+      const applied = node?.state.shape.lastAppliedIndex ?? 0;
+      const shapeMoved = applied !== this.policyShapeIndex && node?.isLeader() === true;
+      if (shapeMoved || this.nowMs >= this.nextPolicyMs) {
+        if (this.nowMs >= this.nextPolicyMs) this.nextPolicyMs = this.nowMs + this.policyEveryMs;
+        this.policyShapeIndex = applied;
+        this.runPolicy(gossip);
+      }
+      this.logRaft();
+    }
+    this.expireProposals();
+  }
+
+  /** One UDP datagram and its source address; never throws. */
+  receiveGossip(bytes: Uint8Array, from: SocketAddr, nowMs: number): void {
+    this.nowMs = Math.max(this.nowMs, nowMs);
+    this.membership.receive(bytes, from, this.nowMs);
+    this.flushGossip();
+  }
+
+  /** One authenticated Raft message (the transport checked who sent it). */
+  receiveRaft(m: Message): void {
+    this.consensus?.step(m);
+  }
+
+  // ---- Raft ready / advance -----------------------------------------------------------------
+
+  hasReady(): boolean {
+    return this.consensus?.hasReady() ?? false;
+  }
+
+  ready(): Ready {
+    if (!this.consensus) throw new Error('no consensus node (no cluster secret)');
+    return this.consensus.ready();
+  }
+
+  /**
+   * After rd.messages were sent, rd was made durable and rd.messagesAfterPersist sent: applies it.
+   * Returns a compaction snapshot the host must persist (after which the WAL may drop entries).
+   */
+  advance(rd: Ready): Snapshot | null {
+    const node = this.consensus;
+    if (!node) return null;
+    node.advance(rd);
+    if (rd.committed.length > 0 || rd.snapshot) this.settleApplied();
+    this.settleLost();
+    return node.shouldCompact() ? node.compact() : null;
+  }
+
+  takeEffects(): CoreEffects {
+    this.flushGossip();
+    const fx: CoreEffects = {
+      datagrams: this.outDatagrams, peers: this.outPeers, log: this.outLog, settled: this.outSettled,
+      gossipEvents: this.outEvents, decisions: this.outDecisions,
+    };
+    this.outDatagrams = [];
+    this.outPeers = [];
+    this.outLog = [];
+    this.outSettled = [];
+    this.outEvents = [];
+    this.outDecisions = [];
+    return fx;
+  }
+
+  /** The seeds after the host re-resolved their host names. */
+  setSeeds(seeds: readonly SocketAddr[]): void {
+    this.membership.setSeeds(seeds);
+  }
+
+  // ---- console commands ---------------------------------------------------------------------
+
+  /** Proposes through Raft; settles once applied here (or with the reason it was not). */
+  submit(what: string, propose: Proposer, onSettle?: (r: CommandResult) => void): Submitted {
+    const node = this.consensus;
+    const finish = (r: CommandResult): Submitted => {
+      onSettle?.(r);
+      return { done: r };
+    };
+    if (!node) return finish({ ok: false, message: 'this node has no cluster secret, so it cannot propose changes' });
+    const r = propose(node);
+    if (!r.ok) return finish({ ok: false, message: `${what}: ${r.error.message}` });
+    if (!('index' in r.value)) return finish({ ok: true, message: `${what}: forwarded to ${r.value.forwardedTo.slice(0, 12)} (the leader commits it)` });
+    const { index, term } = r.value;
+    if (node.state.appliedIndex >= index) return finish({ ok: true, message: `${what}: committed at raft index ${index}` });
+    const ticket = this.nextTicket++;
+    const list = this.pending.get(index) ?? [];
+    list.push({ ticket, what, index, term, deadlineMs: this.nowMs + (this.o.proposalTimeoutMs ?? 5000), ...(onSettle ? { onSettle } : {}) });
+    this.pending.set(index, list);
+    return { ticket };
+  }
+
+  setTarget(target: TargetTopology): Submitted {
+    return this.submit('target', (n) => n.proposeTarget(target));
+  }
+
+  applyStrategyText(text: string): Submitted {
+    const report = checkFabricStrategyText(text);
+    if (report.errors > 0 || report.strategy === null) {
+      return { done: { ok: false, message: `the strategy was not applied: ${report.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d, 'strategy')).join('; ')}` } };
+    }
+    const strategy = report.strategy;
+    return this.submit(`strategy ${strategy.name}`, (n) => n.proposeStrategy(strategy));
+  }
+
+  proposeText(text: string): Submitted {
+    const json = parseJson(text);
+    if (!json.ok) return { done: { ok: false, message: describeJsonError(json.error, 'assignment') } };
+    const assignment = decodeRoleAssignment(json.value, 'assignment');
+    if (!assignment.ok) return { done: { ok: false, message: `${assignment.error.path}: ${assignment.error.message}` } };
+    return this.proposeRole(assignment.value);
+  }
+
+  proposeRole(a: RoleAssignment): Submitted {
+    return this.submit(describeRoleAssignment(a), (n) => n.proposeRole(a));
+  }
+
+  /** Forgets a ticket (the host gave up waiting). */
+  cancel(ticket: number): void {
+    for (const [index, list] of this.pending) {
+      const rest = list.filter((p) => p.ticket !== ticket);
+      if (rest.length === 0) this.pending.delete(index);
+      else if (rest.length !== list.length) this.pending.set(index, rest);
+    }
+  }
+
+  /** Settles every open proposal with 'stopped' (clean shutdown). */
+  stop(): void {
+    for (const list of this.pending.values()) for (const p of list) this.settle(p, { ok: false, message: `${p.what}: stopped` });
+    this.pending.clear();
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  policySnapshotText(): string | null {
+    const node = this.consensus;
+    if (!node) return null;
+    return encodeSnapshot({ view: this.policyView(this.gossipMembers()), shape: node.state.shape, target: node.state.target, topology: null });
+  }
+
+  strategyJson(): string | null {
+    return this.consensus ? encodeFabricStrategyJson(this.consensus.state.strategy) : null;
+  }
+
+  /** The chain as a file: blocks with every witness signature that has reached the log. */
+  exportChain(form: 'envelope' | 'rust'): { text: string; blocks: number } {
+    const node = this.consensus;
+    const blocks = (node?.state.chain ?? []).map((c) => ({ ...c.block, witnessSignatures: [...c.witnesses] }));
+    const conf = node?.status().conf;
+    const text = form === 'rust' ? encodeChainBare(blocks) : encodeChainEnvelope(blocks, {
+      clusterId: this.o.clusterId,
+      exportedAtMs: this.ports.wallClock.nowMs(),
+      nodeKeys: conf ? [...conf.voters, ...conf.learners].sort() as NodeId[] : [],
+    });
+    return { text, blocks: blocks.length };
+  }
+
+  status(): NodeStatusDto {
+    const node = this.consensus;
+    const members: MemberDto[] = [];
+    const shapeRoles = (id: string) => [...(node?.state.shape.rolesOf(id as NodeId) ?? [])];
+    for (const [id, m] of this.gossipMembers()) {
+      members.push({
+        nodeId: id,
+        gossipAddr: `${m.id.addr.ip}:${m.id.addr.port}`,
+        health: m.isSelf ? 'healthy' : m.health,
+        phi: m.isSelf || m.phi === null || !Number.isFinite(m.phi) ? null : Number(m.phi.toFixed(3)),
+        lastHeardMs: m.isSelf ? 0 : m.lastHeardAgeMs === null ? null : Math.round(m.lastHeardAgeMs),
+        roles: shapeRoles(id),
+      });
+    }
+    if (!node) {
+      return {
+        nodeId: this.nodeId, clusterId: this.o.clusterId,
+        raft: { state: 'none', term: 0, leaderId: null, commitIndex: 0, appliedIndex: 0, voters: [], learners: [] },
+        members, shape: {}, target: { ...HOMELAB_TARGET }, strategy: PRESCRIBED_HOMELAB.name, chain: { length: 0, headHash: null },
+      };
+    }
+    const raft = node.status();
+    const state = node.state;
+    const inConf = raft.conf.voters.includes(this.nodeId) || raft.conf.learners.includes(this.nodeId);
+    const role: RaftRoleState = !inConf ? 'none'
+      : raft.conf.learners.includes(this.nodeId) ? 'learner'
+      : raft.role === 'pre-candidate' ? 'candidate' : raft.role;
+    const shape: Record<string, string[]> = {};
+    for (const id of state.shape.nodes()) shape[id] = [...state.shape.rolesOf(id)];
+    const head = state.chain[state.chain.length - 1];
+    return {
+      nodeId: this.nodeId,
+      clusterId: this.o.clusterId,
+      raft: { state: role, term: raft.term, leaderId: raft.leader, commitIndex: raft.commit, appliedIndex: state.appliedIndex, voters: [...raft.conf.voters], learners: [...raft.conf.learners] },
+      members,
+      shape,
+      target: { ...state.target },
+      strategy: state.strategy.name,
+      chain: { length: state.chain.length, headHash: head?.hash ?? null },
+    };
+  }
+
+  /** Whether the policy engine currently counts `id` as flapping. */
+  isFlapping(id: NodeId): boolean {
+    return this.policy.isFlapping(id, this.nowMs - this.startMs);
+  }
+
+  // ---- glue ---------------------------------------------------------------------------------
+
+  private flushGossip(): void {
+    const out = this.membership.drainOutbox();
+    if (out.length > 0) this.outDatagrams.push(...out);
+    const events = this.membership.drainEvents();
+    for (const e of events) {
+      this.outEvents.push(e);
+      if (e.kind !== 'health') continue;
+      const id = e.id.nodeId.slice(0, 12);
+      this.outLog.push({ level: e.to === 'dead' ? 'warn' : 'info', layer: 'gossip', event: `member.${e.to}`, message: e.from === 'new' ? `member ${id} joined (${e.to})` : `member ${id} is ${e.to} (was ${e.from})`, fields: { nodeId: e.id.nodeId, addr: `${e.id.addr.ip}:${e.id.addr.port}` } });
+    }
+  }
+
+  private proofFor(nodeId: string): string {
+    const cached = this.proofs.get(nodeId);
+    if (cached !== undefined) return cached;
+    const proof = this.computeProof(nodeId);
+    if (this.proofs.size >= 4096) this.proofs.clear();
+    this.proofs.set(nodeId, proof);
+    return proof;
+  }
+
+  private computeProof(nodeId: string): string {
+    const secret = this.o.secret!;
+    return toHex(this.ports.hmacSha256(secret.key, utf8Encode(`revoada-raft-member\0${this.o.clusterId}\0${nodeId}`)));
+  }
+
+  private localState(): LocalStateInput {
+    const roles = this.consensus?.state.shape.rolesOf(this.nodeId) ?? [];
+    return {
+      gossipAddr: formatSocketAddr(this.o.gossipAddr),
+      raftAddr: this.o.raftAddr,
+      roles: [...roles],
+      capacity: this.o.capacity,
+      k8sVersion: '',
+      uptimeSec: Math.floor((this.nowMs - this.startMs) / 1000),
+      membershipGeneration: 0,
+    };
+  }
+
+  /** Gossip members that are not superseded by a newer generation, keyed by node id. */
+  private gossipMembers(): Map<string, GossipMember> {
+    const out = new Map<string, GossipMember>();
+    for (const m of this.membership.view(this.nowMs).members) {
+      if (m.superseded) continue;
+      out.set(m.state?.nodeId ?? m.id.nodeId, m);
+    }
+    return out;
+  }
+
+  /** True when the member proved it holds our cluster secret. */
+  private provenMember(m: GossipMember): boolean {
+    if (!this.o.secret || m.state === null) return false;
+    const claimed = this.membership.getPeerKey(m.key, RAFT_PROOF_KEY);
+    if (claimed === null || !/^[0-9a-f]{64}$/.test(claimed)) return false;
+    return constantTimeEqualHex(claimed, this.proofFor(m.state.nodeId));
+  }
+
+  /** Raft peers and learners from gossip; our roles back into gossip. */
+  private connectLayers(gossip: Map<string, GossipMember>): void {
+    const node = this.consensus;
+    if (!node) {
+      this.warnAboutMembership(gossip);
+      return;
+    }
+    const conf = node.status().conf;
+    const members = new Set([...conf.voters, ...conf.learners]);
+    let learnerProposed = false;
+    this.warnAboutMembership(gossip);
+    for (const [id, m] of gossip) {
+      if (m.isSelf || m.state?.raftAddr == null || !this.provenMember(m)) continue;
+      const addr = m.state.raftAddr;
+      if (this.peersSet.get(id) !== addr) {
+        const match = RAFT_ADDR.exec(addr);
+        if (match) {
+          this.outPeers.push({ id: id as NodeId, host: match[1] ?? match[2]!, port: Number(match[3]) });
+          this.peersSet.set(id, addr);
+        }
+      }
+      if (!learnerProposed && node.isLeader() && !members.has(id) && m.health === 'healthy') {
+        learnerProposed = true;
+        const added = node.addLearner(id as NodeId);
+        if (added.ok) this.outLog.push({ level: 'info', layer: 'raft', event: 'raft.add-learner', message: `adding ${id.slice(0, 12)} as a learner (it gossips with our cluster secret's proof)` });
+      }
+    }
+    const roles = [...node.state.shape.rolesOf(this.nodeId)].join(',');
+    if (roles !== this.advertisedRoles) {
+      this.advertisedRoles = roles;
+      this.membership.setLocalState(this.localState());
+      this.flushGossip();
+    }
+  }
+
+  /** One clear event-log line for a member holding a different cluster secret, or a seed never heard. */
+  private warnAboutMembership(gossip: Map<string, GossipMember>): void {
+    const secret = this.o.secret;
+    if (secret) {
+      for (const [id, m] of gossip) {
+        if (m.isSelf || m.state === null || this.foreignSecret.has(id)) continue;
+        const claimed = this.membership.getPeerKey(m.key, RAFT_PROOF_KEY);
+        if (claimed !== null && !this.provenMember(m)) {
+          this.foreignSecret.add(id);
+          this.outLog.push({ level: 'warn', layer: 'raft', event: 'secret.mismatch', message: `member ${id.slice(0, 12)} (${m.id.addr.ip}:${m.id.addr.port}) holds a different cluster secret, so it will not be admitted to Raft — copy the bootstrap node's secret file to it (ours has fingerprint ${secret.fingerprint})` });
+        }
+      }
+    }
+    if (!this.seedWarned && this.o.seeds.length > 0 && this.nowMs - this.startMs > 10_000 && [...gossip.values()].every((m) => m.isSelf)) {
+      this.seedWarned = true;
+      const seeds = this.o.seedsText ?? this.o.seeds.map(formatSocketAddr).join(', ');
+      this.outLog.push({ level: 'warn', layer: 'gossip', event: 'seed.unreachable', message: `no member answered in 10 s from the seeds ${seeds} — check the address, the --cluster-id, and that UDP is not blocked` });
+    }
+  }
+
+  /** What the policy engine sees: the Raft members, with their gossip health. */
+  policyView(gossip: Map<string, GossipMember> = this.gossipMembers()): MembershipView {
+    const node = this.consensus;
+    if (!node) return { members: [] };
+    const raft = node.status();
+    const members: MemberView[] = [];
+    const young = this.nowMs - this.startMs < (this.o.gossipGraceMs ?? 10_000);
+    for (const id of [...raft.conf.voters, ...raft.conf.learners]) {
+      const isSelf = id === this.nodeId;
+      const seen = gossip.get(id);
+      const health = isSelf ? 'healthy' : seen ? seen.health : young ? 'suspect' : 'dead';
+      const match = raft.progress[id]?.match ?? 0;
+      members.push({
+        id: id as NodeId,
+        health,
+        raft: raft.conf.voters.includes(id) ? 'voter' : 'learner',
+        caughtUp: isSelf || match + 64 >= raft.lastIndex,
+      });
+    }
+    return { members };
+  }
+
+  private runPolicy(gossip: Map<string, GossipMember>): void {
+    const node = this.consensus;
+    if (!node) return;
+    const state = node.state;
+    if (this.policy.target !== state.target) this.policy.reconfigure({ target: state.target });
+    // Every node ticks the engine (followers only observe), so a new leader inherits the damping
+    // and flap history instead of starting blind.
+    const isLeader = node.isLeader();
+    // The engine plans from the applied shape. While the leader's own role proposals are still in
+    // flight it only observes: planning again would not see them and would pick further
+    // candidates for the same shortfall (over-provisioning) or propose the same command twice.
+    this.inflight = isLeader ? this.inflight.filter((p) => p.index > state.appliedIndex && node.raft.log.term(p.index) === p.term) : [];
+    const plan = isLeader && this.inflight.length === 0;
+    const out = this.policy.tick({ view: this.policyView(gossip), shape: state.shape, isLeader: plan, nowMs: this.nowMs - this.startMs });
+    if (!isLeader) return;
+    this.outDecisions.push(...out.decisions);
+    const wanted = this.o.strategy;
+    if (wanted && !this.strategyProposed) {
+      this.strategyProposed = true;
+      if (encodeFabricStrategyJson(wanted) !== encodeFabricStrategyJson(state.strategy)) {
+        this.submit(`strategy ${wanted.name} from --strategy`, (n) => n.proposeStrategy(wanted), (r) => {
+          this.outLog.push({ level: r.ok ? 'info' : 'warn', layer: 'policy', event: 'strategy.apply', message: r.message });
+          // host.ts never retried a failed --strategy proposal (e.g. leadership lost at once); retry.
+          if (!r.ok) this.strategyProposed = false;
+        });
+      }
+    }
+    for (const command of out.proposals) {
+      const result = node.proposeRole(command);
+      if (result.ok && 'index' in result.value) this.inflight.push({ index: result.value.index, term: result.value.term });
+      this.outLog.push(result.ok
+        ? { level: 'info', layer: 'policy', event: 'policy.propose', message: `proposed ${describeRoleAssignment(command)}` }
+        : { level: 'warn', layer: 'policy', event: 'policy.propose-failed', message: `could not propose ${describeRoleAssignment(command)}: ${result.error.message}` });
+    }
+    for (const decision of out.decisions) {
+      if (decision.action !== 'withheld' || decision.reason === 'not_leader') continue;
+      const key = `${decision.reason}:${decision.detail}`;
+      if (this.withheld.has(key)) continue;
+      if (this.withheld.size > 1000) this.withheld.clear();
+      this.withheld.add(key);
+      this.outLog.push({ level: 'info', layer: 'policy', event: 'policy.withheld', message: `${decision.policy}: withheld (${decision.reason}): ${decision.detail}` });
+    }
+  }
+
+  /** Event-log lines for Raft role changes and new chain blocks. */
+  private logRaft(): void {
+    const node = this.consensus;
+    if (!node) return;
+    const s = node.status();
+    const role = `${s.role}/${s.term}/${s.leader ?? ''}`;
+    if (role !== this.lastRaftRole) {
+      this.lastRaftRole = role;
+      this.outLog.push({ level: 'info', layer: 'raft', event: 'raft.role', message: `${s.role} in term ${s.term}${s.leader ? `, leader ${s.leader.slice(0, 12)}` : ''}`, fields: { role: s.role, term: s.term, leader: s.leader } });
+    }
+    const chain = node.state.chain;
+    if (this.loggedChain > chain.length) this.loggedChain = 0;
+    for (; this.loggedChain < chain.length; this.loggedChain++) {
+      const c = chain[this.loggedChain]!;
+      this.outLog.push({ level: 'info', layer: 'chain', event: 'chain.block', message: `block ${this.loggedChain} at raft #${String(c.block.raftLogIndex)}: ${describeRoleAssignment(c.block.assignment)}`, fields: { hash: c.hash } });
+    }
+  }
+
+  // ---- proposal tracking --------------------------------------------------------------------
+
+  private settle(p: Pending, result: CommandResult): void {
+    this.outSettled.push({ ticket: p.ticket, result });
+    p.onSettle?.(result);
+  }
+
+  private settleApplied(): void {
+    const node = this.consensus!;
+    const applied = node.state.appliedIndex;
+    for (const [index, list] of this.pending) {
+      if (index > applied) continue;
+      this.pending.delete(index);
+      const term = node.raft.log.term(index);
+      for (const p of list) {
+        this.settle(p, term === p.term || term === null
+          ? { ok: true, message: `${p.what}: committed at raft index ${index}` }
+          : { ok: false, message: `${p.what}: entry ${index} was replaced (leadership changed)` });
+      }
+    }
+  }
+
+  private settleLost(): void {
+    const node = this.consensus!;
+    if (this.pending.size === 0 || node.isLeader()) return;
+    for (const [index, list] of this.pending) {
+      const term = node.raft.log.term(index);
+      if (term !== null && list.every((p) => p.term === term)) continue;
+      this.pending.delete(index);
+      for (const p of list) this.settle(p, { ok: false, message: `${p.what}: leadership lost before entry ${index} committed` });
+    }
+  }
+
+  private expireProposals(): void {
+    for (const [index, list] of this.pending) {
+      const rest: Pending[] = [];
+      for (const p of list) {
+        if (this.nowMs >= p.deadlineMs) this.settle(p, { ok: false, message: `${p.what}: not committed within ${Math.round((this.o.proposalTimeoutMs ?? 5000) / 1000)} s (is a majority of the voters reachable?)` });
+        else rest.push(p);
+      }
+      if (rest.length === 0) this.pending.delete(index);
+      else if (rest.length !== list.length) this.pending.set(index, rest);
+    }
+  }
+}
