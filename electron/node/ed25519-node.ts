@@ -3,7 +3,9 @@
 // backend accepts exactly what the pure-JS one accepts — about 15× faster.
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import {
-  precheck,
+  precheckPublicKey,
+  precheckSignature,
+  PUBLIC_KEY_SIZE,
   SEED_SIZE,
   type Ed25519Provider,
   type Ed25519Signer,
@@ -14,22 +16,51 @@ import { toHex } from '../../shared/kit/bytes';
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-const KEY_CACHE_MAX = 4096;
-const publicKeyCache = new Map<string, KeyObject | null>();
+// Each key is checked (rules 1, 3, 4 on A) and imported once; the verdict is cached with it.
+// Chains are signed by a handful of keys, so a few recently used keys are kept in a small list
+// compared byte by byte (no hex string per verification); the rest go through a bounded map.
+interface CachedKey {
+  readonly bytes: Uint8Array;
+  /** null = not a usable key under the strict rule (or OpenSSL refused it). */
+  readonly key: KeyObject | null;
+}
 
-function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
-  const id = toHex(publicKey);
-  const cached = publicKeyCache.get(id);
-  if (cached !== undefined) return cached;
-  let key: KeyObject | null;
+const KEY_CACHE_MAX = 4096;
+const RECENT_MAX = 8;
+const publicKeyCache = new Map<string, CachedKey>();
+const recentKeys: CachedKey[] = [];
+let recentNext = 0;
+
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function importKey(publicKey: Uint8Array): KeyObject | null {
+  if (precheckPublicKey(publicKey) !== null) return null;
   try {
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
   } catch {
-    key = null;
+    return null;
   }
-  if (publicKeyCache.size >= KEY_CACHE_MAX) publicKeyCache.clear();
-  publicKeyCache.set(id, key);
-  return key;
+}
+
+/** The imported key for 32 bytes, or null when the strict rule (or OpenSSL) rejects the key. */
+function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
+  for (let i = 0; i < recentKeys.length; i++) {
+    const entry = recentKeys[i]!;
+    if (sameKey(entry.bytes, publicKey)) return entry.key;
+  }
+  const id = toHex(publicKey);
+  let entry = publicKeyCache.get(id);
+  if (entry === undefined) {
+    entry = { bytes: publicKey.slice(), key: importKey(publicKey) };
+    if (publicKeyCache.size >= KEY_CACHE_MAX) publicKeyCache.clear();
+    publicKeyCache.set(id, entry);
+  }
+  recentKeys[recentNext] = entry;
+  recentNext = (recentNext + 1) % RECENT_MAX;
+  return entry.key;
 }
 
 export function nodeSignerFromSeed(seed: Uint8Array): Ed25519Signer {
@@ -46,7 +77,8 @@ export function nodeSignerFromSeed(seed: Uint8Array): Ed25519Signer {
 export const nodeEd25519: Ed25519Provider = {
   name: 'node:crypto (OpenSSL)',
   verify(publicKey, message, signature) {
-    if (precheck(publicKey, signature) !== null) return false;
+    // = precheck(publicKey, signature) === null, with the key rules answered by the cache.
+    if (publicKey.length !== PUBLIC_KEY_SIZE || precheckSignature(signature) !== null) return false;
     const key = publicKeyObject(publicKey);
     if (key === null) return false;
     try {

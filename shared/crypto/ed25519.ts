@@ -59,10 +59,13 @@ const SMALL_ORDER_ENCODINGS: readonly Uint8Array[] = [
   'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
 ].map((hex) => fromHex(hex)!);
 
-/** Is the little-endian 32-byte scalar strictly below the group order L? */
-export function isCanonicalScalar(scalar: Uint8Array): boolean {
+// The checks below read public data only (keys and signatures), so they exit early: no
+// constant-time concerns, and they run once or twice per verification.
+
+/** Is the little-endian 32-byte scalar at `bytes[offset..offset+32)` strictly below the group order L? */
+function isCanonicalScalarAt(bytes: Uint8Array, offset: number): boolean {
   for (let i = 31; i >= 0; i--) {
-    const a = scalar[i]!;
+    const a = bytes[offset + i]!;
     const b = L_LE[i]!;
     if (a < b) return true;
     if (a > b) return false;
@@ -70,16 +73,24 @@ export function isCanonicalScalar(scalar: Uint8Array): boolean {
   return false; // equal to L
 }
 
-// p = 2^255 − 19. An encoding is canonical iff its 255-bit y is below p.
-function isCanonicalFieldElement(encoding: Uint8Array): boolean {
-  // y >= p iff the top byte (sign bit cleared) is 0x7f, bytes 30..1 are 0xff and byte 0 >= 0xed.
-  if ((encoding[31]! & 0x7f) !== 0x7f) return true;
-  for (let i = 30; i >= 1; i--) if (encoding[i] !== 0xff) return true;
-  return encoding[0]! < 0xed;
+/** Is the little-endian 32-byte scalar strictly below the group order L? */
+export function isCanonicalScalar(scalar: Uint8Array): boolean {
+  return isCanonicalScalarAt(scalar, 0);
 }
 
-function isSmallOrderEncoding(encoding: Uint8Array): boolean {
-  for (const bad of SMALL_ORDER_ENCODINGS) if (bytesEqual(bad, encoding)) return true;
+// p = 2^255 − 19. An encoding is canonical iff its 255-bit y is below p.
+function isCanonicalFieldElementAt(bytes: Uint8Array, offset: number): boolean {
+  // y >= p iff the top byte (sign bit cleared) is 0x7f, bytes 30..1 are 0xff and byte 0 >= 0xed.
+  if ((bytes[offset + 31]! & 0x7f) !== 0x7f) return true;
+  for (let i = 30; i >= 1; i--) if (bytes[offset + i] !== 0xff) return true;
+  return bytes[offset]! < 0xed;
+}
+
+function isSmallOrderEncodingAt(bytes: Uint8Array, offset: number): boolean {
+  outer: for (const bad of SMALL_ORDER_ENCODINGS) {
+    for (let i = 0; i < 32; i++) if (bad[i] !== bytes[offset + i]) continue outer;
+    return true;
+  }
   return false;
 }
 
@@ -96,12 +107,30 @@ export type PrecheckFailure =
 export function precheck(publicKey: Uint8Array, signature: Uint8Array): PrecheckFailure | null {
   if (publicKey.length !== PUBLIC_KEY_SIZE) return 'public_key_length';
   if (signature.length !== SIGNATURE_SIZE) return 'signature_length';
-  if (!isCanonicalScalar(signature.subarray(32, 64))) return 'non_canonical_s';
-  if (!isCanonicalFieldElement(publicKey)) return 'non_canonical_public_key';
-  if (isSmallOrderEncoding(publicKey)) return 'small_order_public_key';
-  const r = signature.subarray(0, 32);
-  if (!isCanonicalFieldElement(r)) return 'non_canonical_r';
-  if (isSmallOrderEncoding(r)) return 'small_order_r';
+  if (!isCanonicalScalarAt(signature, 32)) return 'non_canonical_s';
+  const keyFailure = precheckPublicKey(publicKey);
+  if (keyFailure !== null) return keyFailure;
+  return precheckSignature(signature);
+}
+
+/** The rules on the key alone (it is 32 bytes, canonical, not small order); null when they hold. */
+export function precheckPublicKey(publicKey: Uint8Array): PrecheckFailure | null {
+  if (publicKey.length !== PUBLIC_KEY_SIZE) return 'public_key_length';
+  if (!isCanonicalFieldElementAt(publicKey, 0)) return 'non_canonical_public_key';
+  if (isSmallOrderEncodingAt(publicKey, 0)) return 'small_order_public_key';
+  return null;
+}
+
+/**
+ * The rules on the signature alone (64 bytes, canonical S, canonical R that is not small order);
+ * null when they hold. `precheck` = key rules and signature rules; backends that check a key once
+ * and cache the verdict run only this per signature.
+ */
+export function precheckSignature(signature: Uint8Array): PrecheckFailure | null {
+  if (signature.length !== SIGNATURE_SIZE) return 'signature_length';
+  if (!isCanonicalScalarAt(signature, 32)) return 'non_canonical_s';
+  if (!isCanonicalFieldElementAt(signature, 0)) return 'non_canonical_r';
+  if (isSmallOrderEncodingAt(signature, 0)) return 'small_order_r';
   return null;
 }
 
