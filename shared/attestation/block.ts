@@ -6,8 +6,8 @@
 
 import { blake3 } from '../crypto/blake3';
 import type { Ed25519Signer } from '../crypto/ed25519';
-import { toHex, utf8Encode } from '../kit/bytes';
-import { encodeU64, isJsonObject, isU64, type JsonValue, type U64 } from '../kit/json';
+import { toHex } from '../kit/bytes';
+import { isJsonObject, isU64, type JsonValue, type U64 } from '../kit/json';
 import { err, ok, type Result } from '../kit/result';
 import {
   decodeByteArray,
@@ -18,10 +18,10 @@ import {
   type DecodeError,
   type NodeId,
 } from '../types/node-id';
-import { decodeRoleAssignment, encodeRoleAssignment, type RoleAssignment } from '../types/roles';
+import { decodeRoleAssignment, type RoleAssignment } from '../types/roles';
+import { canonicalBytes, canonicalText } from './canonical';
 
-export const ZERO_HASH_HEX = '0'.repeat(64);
-const ZERO_HASH_ARRAY = `[${new Array(32).fill(0).join(',')}]`;
+export { canonicalBytes, canonicalText, ZERO_HASH_HEX } from './canonical';
 
 export interface WitnessSignature {
   readonly witness: NodeId;
@@ -43,36 +43,6 @@ export interface RoleAttestationBlock {
 }
 
 const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
-
-function nibble(code: number): number {
-  return code >= 97 ? code - 87 : code >= 65 ? code - 55 : code - 48; // 'a'..'f', 'A'..'F', '0'..'9'
-}
-
-/** serde's `[u8; 32]` from lowercase hex, uncached: a prev_hash is different in every block. */
-function encodeHashArray(hex: string): string {
-  let out = '[';
-  for (let i = 0; i < hex.length; i += 2) {
-    if (i > 0) out += ',';
-    out += DECIMAL[(nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1))];
-  }
-  return `${out}]`;
-}
-
-/** The exact UTF-8 text whose bytes are hashed and signed. */
-export function canonicalText(block: Omit<RoleAttestationBlock, 'leaderSignature' | 'witnessSignatures'>): string {
-  return (
-    `{"prev_hash":${block.prevHash === ZERO_HASH_HEX ? ZERO_HASH_ARRAY : encodeHashArray(block.prevHash)}` +
-    `,"assignment":${encodeRoleAssignment(block.assignment)}` +
-    `,"committed_at_ms":${encodeU64(block.committedAtMs)}` +
-    `,"raft_term":${encodeU64(block.raftTerm)}` +
-    `,"raft_log_index":${encodeU64(block.raftLogIndex)}` +
-    `,"leader":${encodeByteArray32(block.leader)}}`
-  );
-}
-
-export function canonicalBytes(block: Omit<RoleAttestationBlock, 'leaderSignature' | 'witnessSignatures'>): Uint8Array {
-  return utf8Encode(canonicalText(block));
-}
 
 /** BLAKE3 of the canonical bytes, as hex. */
 export function blockHashHex(block: Omit<RoleAttestationBlock, 'leaderSignature' | 'witnessSignatures'>): string {
