@@ -19,9 +19,9 @@
 
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { blake3 } from '../crypto/blake3';
-import { precheck, type Ed25519Verifier } from '../crypto/ed25519';
+import { precheckPublicKey, type Ed25519Verifier } from '../crypto/ed25519';
 import { toHex } from '../kit/bytes';
-import { encodeU64 } from '../kit/json';
+import { encodeU64, type U64 } from '../kit/json';
 import { err, ok, type Result } from '../kit/result';
 import { nodeIdToBytes, shortNodeId, type NodeId } from '../types/node-id';
 import { canonicalBytes, ZERO_HASH_HEX, type RoleAttestationBlock } from './block';
@@ -87,8 +87,6 @@ export type SignatureCheck = 'valid' | 'wrong_length' | 'invalid_key' | 'bad_sig
 /** Numeric codes for `SignatureCheck`, used to pass facts between threads. */
 export const SIGNATURE_CHECKS: readonly SignatureCheck[] = ['valid', 'wrong_length', 'invalid_key', 'bad_signature'];
 
-const KEY_FAILURES: ReadonlySet<string> = new Set(['public_key_length', 'non_canonical_public_key', 'small_order_public_key']);
-
 // Node ids repeat in every block; decoding their hex once per key keeps the hot loop lean.
 const keyBytesCache = new Map<string, Uint8Array>();
 const KEY_BYTES_CACHE_MAX = 4096;
@@ -105,8 +103,7 @@ export function keyBytes(id: NodeId): Uint8Array {
 
 /** Is `publicKey` a point the revoada-strict rule accepts as a key (canonical, on the curve, not small order)? */
 export function isUsablePublicKey(publicKey: Uint8Array): boolean {
-  const failure = precheck(publicKey, new Uint8Array(64));
-  if (failure !== null && KEY_FAILURES.has(failure)) return false;
+  if (precheckPublicKey(publicKey) !== null) return false;
   try {
     ed25519.Point.fromBytes(publicKey, false);
     return true;
@@ -259,19 +256,24 @@ export interface ChainReport {
   readonly warnings: readonly ChainWarning[];
 }
 
+/** a − b for u64 values: plain numbers when both are (safe integers subtract exactly), else BigInt. */
+function u64Difference(a: U64, b: U64): number | bigint {
+  return typeof a === 'number' && typeof b === 'number' ? a - b : BigInt(a) - BigInt(b);
+}
+
 function orderWarnings(blocks: readonly RoleAttestationBlock[]): ChainWarning[] {
   const out: ChainWarning[] = [];
   for (let i = 1; i < blocks.length; i++) {
     const a = blocks[i - 1]!;
     const b = blocks[i]!;
-    if (BigInt(b.raftLogIndex) <= BigInt(a.raftLogIndex)) {
+    if (u64Difference(b.raftLogIndex, a.raftLogIndex) <= 0) {
       out.push({ index: i, field: 'raft_log_index', message: `block ${i}: raft_log_index ${encodeU64(b.raftLogIndex)} does not increase (block ${i - 1} has ${encodeU64(a.raftLogIndex)}): a replayed or out-of-order entry` });
     }
-    if (BigInt(b.raftTerm) < BigInt(a.raftTerm)) {
+    if (u64Difference(b.raftTerm, a.raftTerm) < 0) {
       out.push({ index: i, field: 'raft_term', message: `block ${i}: raft_term ${encodeU64(b.raftTerm)} goes back from ${encodeU64(a.raftTerm)}` });
     }
-    const back = BigInt(a.committedAtMs) - BigInt(b.committedAtMs);
-    if (back > 0n) {
+    const back = u64Difference(a.committedAtMs, b.committedAtMs);
+    if (back > 0) {
       out.push({ index: i, field: 'committed_at_ms', message: `block ${i}: committed_at_ms goes back ${back} ms from block ${i - 1} (the signer's clock stepped back, or blocks are out of order)` });
     }
   }
@@ -303,29 +305,45 @@ export function assembleReport(
   const crate: ChainProblem[] = [];
   const policy: ChainProblem[] = [];
 
+  // The indexes below serve only to explain problems, so they are built on the first problem that
+  // needs them: verifying a valid chain does not pay for them.
   // Where each hash sits, to tell a deletion from a reordering.
-  const positionOfHash = new Map<string, number>();
-  facts.forEach((f, i) => {
-    if (!positionOfHash.has(f.hashHex)) positionOfHash.set(f.hashHex, i);
-  });
-  // Where each leader signature sits, to spot a signature copied from another block.
-  const positionOfSignature = new Map<string, number>();
-  blocks.forEach((b, i) => {
-    if (facts[i]!.leaderCheck === 'valid') positionOfSignature.set(toHex(b.leaderSignature), i);
-  });
-  // Keys that appear in the chain: candidates for "who really signed this".
-  const candidateKeys: NodeId[] = [];
-  {
-    const seen = new Set<string>();
-    for (const b of blocks) {
-      for (const id of [b.leader, ...b.witnessSignatures.map((w) => w.witness)]) {
-        if (!seen.has(id) && candidateKeys.length < CANDIDATE_KEYS_MAX) {
-          seen.add(id);
-          candidateKeys.push(id);
-        }
-      }
+  let positionOfHash: Map<string, number> | null = null;
+  const hashPosition = (hashHex: string): number | undefined => {
+    if (positionOfHash === null) {
+      positionOfHash = new Map();
+      for (let i = 0; i < facts.length; i++) if (!positionOfHash.has(facts[i]!.hashHex)) positionOfHash.set(facts[i]!.hashHex, i);
     }
-  }
+    return positionOfHash.get(hashHex);
+  };
+  // Where each leader signature sits, to spot a signature copied from another block.
+  let positionOfSignature: Map<string, number> | null = null;
+  const signaturePosition = (signatureHex: string): number | undefined => {
+    if (positionOfSignature === null) {
+      positionOfSignature = new Map();
+      for (let i = 0; i < blocks.length; i++) if (facts[i]!.leaderCheck === 'valid') positionOfSignature.set(toHex(blocks[i]!.leaderSignature), i);
+    }
+    return positionOfSignature.get(signatureHex);
+  };
+  // Keys that appear in the chain: candidates for "who really signed this".
+  let candidates: NodeId[] | null = null;
+  const candidateKeys = (): NodeId[] => {
+    if (candidates === null) {
+      const keys: NodeId[] = [];
+      const seen = new Set<string>();
+      for (const b of blocks) {
+        for (const id of [b.leader, ...b.witnessSignatures.map((w) => w.witness)]) {
+          if (!seen.has(id) && keys.length < CANDIDATE_KEYS_MAX) {
+            seen.add(id);
+            keys.push(id);
+          }
+        }
+        if (keys.length >= CANDIDATE_KEYS_MAX) break;
+      }
+      candidates = keys;
+    }
+    return candidates;
+  };
   let diagnosed = 0;
 
   if (blocks.length > 0 && blocks[0]!.prevHash !== ZERO_HASH_HEX) {
@@ -352,7 +370,7 @@ export function assembleReport(
     // a. link
     if (i > 0 && block.prevHash !== facts[i - 1]!.hashHex) {
       const previousModified = facts[i - 1]!.leaderCheck !== 'valid';
-      const linkedTo = positionOfHash.get(block.prevHash);
+      const linkedTo = hashPosition(block.prevHash);
       let cause: string;
       if (!signedOk) {
         cause = `block ${i}'s prev_hash was changed after it was signed (or block ${i} was replaced)`;
@@ -393,13 +411,13 @@ export function assembleReport(
         cause = `block ${i}'s leader field is not a valid ed25519 public key: the field was corrupted`;
       } else {
         cause = `block ${i} was modified after it was signed (or its signature was replaced)`;
-        const copiedFrom = positionOfSignature.get(signatureHex);
+        const copiedFrom = signaturePosition(signatureHex);
         if (copiedFrom !== undefined && copiedFrom !== i) {
           cause = `block ${i}'s leader signature is a copy of block ${copiedFrom}'s: it was never signed as it stands`;
         } else if (diagnosed < DIAGNOSE_MAX) {
           diagnosed++;
           // A swapped leader field: the signature verifies once the block names its real signer.
-          const realSigner = candidateKeys.find(
+          const realSigner = candidateKeys().find(
             (k) => k !== block.leader && verifier.verify(keyBytes(k), canonicalBytes({ ...block, leader: k }), block.leaderSignature),
           );
           if (realSigner !== undefined) {
