@@ -12,93 +12,76 @@
 import { blake3 } from '../crypto/blake3';
 import type { Ed25519Verifier } from '../crypto/ed25519';
 import { toHex } from '../kit/bytes';
-import { canonicalBytes, type RoleAttestationBlock } from './block';
+import type { RoleAttestationBlock } from './block';
+import { ByteSink, writeCanonical } from './canonical';
 import { checkSignature, keyBytes, SIGNATURE_CHECKS, type BlockFacts, type SignatureCheck } from './verify';
 
 const CHECK_CODE: ReadonlyMap<SignatureCheck, number> = new Map(SIGNATURE_CHECKS.map((c, i) => [c, i]));
 
-/** Packs blocks [from, to) for a verification thread. */
-export function encodeFactsJob(blocks: readonly RoleAttestationBlock[], from: number, to: number): Uint8Array {
-  const canon: Uint8Array[] = [];
-  let size = 4;
+/** Appends blocks [from, to) to `sink` in the job form (the canonical bytes written in place). */
+export function writeFactsJob(sink: ByteSink, blocks: readonly RoleAttestationBlock[], from: number, to: number): void {
+  sink.u32(to - from);
   for (let i = from; i < to; i++) {
     const b = blocks[i]!;
-    const c = canonicalBytes(b);
-    canon.push(c);
-    size += 4 + c.length + 32 + 4 + b.leaderSignature.length + 4;
-    for (const w of b.witnessSignatures) size += 32 + 4 + w.signature.length;
-  }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let p = 0;
-  view.setUint32(p, to - from, true);
-  p += 4;
-  for (let i = from; i < to; i++) {
-    const b = blocks[i]!;
-    const c = canon[i - from]!;
-    view.setUint32(p, c.length, true);
-    out.set(c, p + 4);
-    p += 4 + c.length;
-    out.set(keyBytes(b.leader), p);
-    p += 32;
-    view.setUint32(p, b.leaderSignature.length, true);
-    out.set(b.leaderSignature, p + 4);
-    p += 4 + b.leaderSignature.length;
-    view.setUint32(p, b.witnessSignatures.length, true);
-    p += 4;
-    for (const w of b.witnessSignatures) {
-      out.set(keyBytes(w.witness), p);
-      p += 32;
-      view.setUint32(p, w.signature.length, true);
-      out.set(w.signature, p + 4);
-      p += 4 + w.signature.length;
+    const lengthAt = sink.length;
+    sink.u32(0);
+    sink.u32At(lengthAt, writeCanonical(sink, b));
+    sink.put(keyBytes(b.leader));
+    sink.u32(b.leaderSignature.length);
+    sink.put(b.leaderSignature);
+    const witnesses = b.witnessSignatures;
+    sink.u32(witnesses.length);
+    for (let w = 0; w < witnesses.length; w++) {
+      sink.put(keyBytes(witnesses[w]!.witness));
+      sink.u32(witnesses[w]!.signature.length);
+      sink.put(witnesses[w]!.signature);
     }
   }
-  return out;
+}
+
+/** Packs blocks [from, to) for a verification thread. */
+export function encodeFactsJob(blocks: readonly RoleAttestationBlock[], from: number, to: number): Uint8Array {
+  const sink = new ByteSink(Math.max(1024, (to - from) * 640));
+  writeFactsJob(sink, blocks, from, to);
+  return sink.view();
+}
+
+function u32At(bytes: Uint8Array, at: number): number {
+  if (at + 4 > bytes.length) throw new RangeError('truncated verification job');
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 
 /** Runs a packed job (on a verification thread) and packs its facts. */
 export function runFactsJob(job: Uint8Array, verifier: Ed25519Verifier): Uint8Array {
-  const view = new DataView(job.buffer, job.byteOffset, job.byteLength);
-  let p = 0;
-  const count = view.getUint32(p, true);
-  p += 4;
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (let k = 0; k < count; k++) {
-    const canonLen = view.getUint32(p, true);
-    const canonical = job.subarray(p + 4, p + 4 + canonLen);
-    p += 4 + canonLen;
-    const leaderKey = job.subarray(p, p + 32);
-    p += 32;
-    const sigLen = view.getUint32(p, true);
-    const leaderSignature = job.subarray(p + 4, p + 4 + sigLen);
-    p += 4 + sigLen;
-    const wCount = view.getUint32(p, true);
-    p += 4;
-    const witnesses: [Uint8Array, Uint8Array][] = [];
-    for (let w = 0; w < wCount; w++) {
-      const key = job.subarray(p, p + 32);
-      p += 32;
-      const len = view.getUint32(p, true);
-      witnesses.push([key, job.subarray(p + 4, p + 4 + len)]);
-      p += 4 + len;
-    }
-    // The same computation as `factsFromCanonical`, written straight into the result.
-    const part = new Uint8Array(33 + wCount);
-    part.set(blake3(canonical), 0);
-    part[32] = CHECK_CODE.get(checkSignature(verifier, leaderKey, canonical, leaderSignature))!;
-    witnesses.forEach(([key, signature], w) => (part[33 + w] = CHECK_CODE.get(checkSignature(verifier, key, canonical, signature))!));
-    parts.push(part);
-    size += part.length;
-  }
-  const out = new Uint8Array(size);
+  const count = u32At(job, 0);
+  // Each block's facts (33 bytes + 1 per witness) are smaller than its record in the job
+  // (at least 44 bytes + 40 per witness), so the job's length bounds the result's.
+  const out = new Uint8Array(job.length);
   let o = 0;
-  for (const part of parts) {
-    out.set(part, o);
-    o += part.length;
+  let p = 4;
+  const span = (length: number): Uint8Array => {
+    if (p + length > job.length) throw new RangeError('truncated verification job');
+    const bytes = job.subarray(p, p + length);
+    p += length;
+    return bytes;
+  };
+  for (let k = 0; k < count; k++) {
+    const canonical = span(u32At(job, p) + 4).subarray(4);
+    const leaderKey = span(32);
+    const leaderSignature = span(u32At(job, p) + 4).subarray(4);
+    const wCount = u32At(job, p);
+    p += 4;
+    // The same computation as `factsFromCanonical`, written straight into the result.
+    out.set(blake3(canonical), o);
+    out[o + 32] = CHECK_CODE.get(checkSignature(verifier, leaderKey, canonical, leaderSignature))!;
+    for (let w = 0; w < wCount; w++) {
+      const key = span(32);
+      const signature = span(u32At(job, p) + 4).subarray(4);
+      out[o + 33 + w] = CHECK_CODE.get(checkSignature(verifier, key, canonical, signature))!;
+    }
+    o += 33 + wCount;
   }
-  return out;
+  return out.subarray(0, o);
 }
 
 /** Unpacks the facts of blocks [from, to) (the witness counts come from the blocks themselves). */

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RoleAttestationBlock } from '../../../shared/attestation/block';
 import { decodeFactsResult, encodeFactsJob } from '../../../shared/attestation/facts-wire';
-import { assembleReport, computeFacts, type BlockFacts, type ChainReport, type VerifyOptions } from '../../../shared/attestation/verify';
+import { assembleReport, blockFacts, computeFacts, type BlockFacts, type ChainReport, type VerifyOptions } from '../../../shared/attestation/verify';
 import { nodeEd25519 } from '../ed25519-node';
 import type { FactsRequest, FactsResponse } from '../workers/chain-verify.worker';
 
@@ -54,12 +54,31 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** Blocks per batch: what is left split in (threads × BATCH_SPLIT) parts, within these bounds. */
+const BATCH_MIN = 16;
+const BATCH_MAX = 512;
+const BATCH_SPLIT = 4;
+/** Jobs queued per thread, so that a thread never waits for this one to hand it its next batch. */
+const IN_FLIGHT = 2;
+
+export interface FactsOptions {
+  /**
+   * This thread verifies batches too, between handing out jobs (it stays responsive: it yields
+   * to the event loop after each small batch). Worth it when it would otherwise sit idle, i.e.
+   * when the pool has fewer threads than there are cores.
+   */
+  readonly inThread?: boolean;
+}
+
+/** Batches of blocks verified in this thread between two turns of the event loop. */
+const IN_THREAD_BATCH = 16;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** A pool of verification threads. Reuse it for many chains; `close()` when done. */
 export class ChainVerifierPool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
-  private readonly idle: Worker[] = [];
-  private readonly waiting: (() => void)[] = [];
   private nextId = 1;
   private broken: Error | null = null;
   private closed = false;
@@ -80,7 +99,6 @@ export class ChainVerifierPool {
       });
       return worker;
     });
-    this.idle.push(...this.workers);
   }
 
   /** Starts `threads` workers, or returns null when the worker bundle cannot be found. */
@@ -100,48 +118,77 @@ export class ChainVerifierPool {
     this.broken = error;
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
-    for (const wake of this.waiting.splice(0)) wake();
   }
 
-  private async acquire(): Promise<Worker> {
-    for (;;) {
-      if (this.broken) throw this.broken;
-      const worker = this.idle.pop();
-      if (worker) return worker;
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-  }
-
-  private release(worker: Worker): void {
-    this.idle.push(worker);
-    this.waiting.shift()?.();
-  }
-
-  /** Packs the job only once a thread is free, so packing overlaps with the other threads' work. */
-  private async run(pack: () => Uint8Array): Promise<Uint8Array> {
-    const worker = await this.acquire();
-    try {
-      const job = pack();
-      const id = this.nextId++;
-      return await new Promise<Uint8Array>((resolve, reject) => {
-        this.pending.set(id, { resolve, reject });
-        const request: FactsRequest = { id, job };
-        worker.postMessage(request, [job.buffer as ArrayBuffer]);
-      });
-    } finally {
-      this.release(worker);
-    }
-  }
-
-  /** Facts for every block, computed on the pool's threads. Throws if a thread failed. */
-  async facts(blocks: readonly RoleAttestationBlock[]): Promise<BlockFacts[]> {
+  /**
+   * Facts for every block, computed on the pool's threads. Throws if a thread failed.
+   *
+   * Batches are handed out in chain order as threads ask for work, largest first and smaller
+   * towards the end (so that the threads finish together); each thread has IN_FLIGHT jobs queued.
+   * Results are placed by block index, so scheduling never changes the outcome.
+   */
+  async facts(blocks: readonly RoleAttestationBlock[], options: FactsOptions = {}): Promise<BlockFacts[]> {
     if (this.closed) throw new Error('verifier pool is closed');
+    if (this.broken) throw this.broken;
     const n = blocks.length;
-    const batch = Math.min(1024, Math.max(64, Math.ceil(n / (this.workers.length * 8))));
-    const ranges: [number, number][] = [];
-    for (let from = 0; from < n; from += batch) ranges.push([from, Math.min(n, from + batch)]);
-    const results = await Promise.all(ranges.map(async ([from, to]) => decodeFactsResult(await this.run(() => encodeFactsJob(blocks, from, to)), blocks, from, to)));
-    return results.flat();
+    const out: BlockFacts[] = new Array<BlockFacts>(n);
+    const inThread = options.inThread === true;
+    const parts = (this.workers.length + (inThread ? 1 : 0)) * BATCH_SPLIT;
+    let next = 0;
+    const take = (most: number): [number, number] | null => {
+      if (next >= n) return null;
+      const size = Math.min(most, Math.max(BATCH_MIN, Math.ceil((n - next) / parts)));
+      const from = next;
+      next = Math.min(n, next + size);
+      return [from, next];
+    };
+    let queued = 0;
+    let failure: Error | null = null;
+    let wake: (() => void) | null = null;
+    const settle = (): void => {
+      wake?.();
+      wake = null;
+    };
+    const send = (worker: Worker): void => {
+      const range = failure === null ? take(BATCH_MAX) : null;
+      if (range === null) return;
+      const [from, to] = range;
+      const job = encodeFactsJob(blocks, from, to);
+      const id = this.nextId++;
+      queued++;
+      this.pending.set(id, {
+        resolve: (result) => {
+          queued--;
+          try {
+            const facts = decodeFactsResult(result, blocks, from, to);
+            for (let i = from; i < to; i++) out[i] = facts[i - from]!;
+            send(worker);
+          } catch (error) {
+            failure ??= error instanceof Error ? error : new Error(String(error));
+          }
+          if (queued === 0 || failure !== null) settle();
+        },
+        reject: (error) => {
+          queued--;
+          failure ??= error;
+          settle();
+        },
+      });
+      const request: FactsRequest = { id, job };
+      worker.postMessage(request, [job.buffer as ArrayBuffer]);
+    };
+    for (let k = 0; k < IN_FLIGHT; k++) for (const worker of this.workers) send(worker);
+    if (inThread) {
+      for (;;) {
+        const range = failure === null ? take(IN_THREAD_BATCH) : null;
+        if (range === null) break;
+        for (let i = range[0]; i < range[1]; i++) out[i] = blockFacts(blocks[i]!, nodeEd25519);
+        await nextTurn();
+      }
+    }
+    while (failure === null && queued > 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (failure !== null) throw failure;
+    return out;
   }
 
   async close(): Promise<void> {
@@ -156,6 +203,8 @@ export interface ParallelVerifyOptions extends VerifyOptions {
   readonly pool?: ChainVerifierPool | null;
   readonly threads?: number;
   readonly workerUrl?: URL | null;
+  /** This thread verifies batches too (see `FactsOptions.inThread`). */
+  readonly inThread?: boolean;
 }
 
 export interface ParallelVerifyResult {
@@ -181,7 +230,7 @@ export async function verifyChainParallel(blocks: readonly RoleAttestationBlock[
       fallback = 'worker bundle dist/workers/chain-verify.worker.mjs not found (run npm run build)';
     } else {
       try {
-        facts = await pool.facts(blocks);
+        facts = await pool.facts(blocks, { inThread: options.inThread });
         threads = pool.threads;
       } catch (error) {
         fallback = error instanceof Error ? error.message : String(error);
