@@ -68,6 +68,28 @@ export function encodeBlock(block: RoleAttestationBlock): string {
   return `${text}}`;
 }
 
+/**
+ * A block object with its fields in one fixed order. Every block built here gets the same hidden
+ * class; an object spread with extra fields (`{ ...unsigned, leaderSignature, … }`) gives each
+ * object a class of its own in V8, and code reading many such blocks (verification) slows down.
+ */
+export function makeBlock(
+  fields: Omit<RoleAttestationBlock, 'leaderSignature' | 'witnessSignatures'>,
+  leaderSignature: Uint8Array,
+  witnessSignatures: readonly WitnessSignature[],
+): RoleAttestationBlock {
+  return {
+    prevHash: fields.prevHash,
+    assignment: fields.assignment,
+    committedAtMs: fields.committedAtMs,
+    raftTerm: fields.raftTerm,
+    raftLogIndex: fields.raftLogIndex,
+    leader: fields.leader,
+    leaderSignature,
+    witnessSignatures,
+  };
+}
+
 /** A freshly signed block together with its hash, so appenders never canonicalise twice. */
 export interface SealedBlock {
   readonly block: RoleAttestationBlock;
@@ -90,7 +112,7 @@ export function sealBlock(
   const unsigned = { prevHash, assignment, committedAtMs, raftTerm, raftLogIndex, leader: nodeIdFromBytes(signer.publicKey) };
   const bytes = canonicalBytes(unsigned);
   const leaderSignature = signer.sign(bytes);
-  return { block: { ...unsigned, leaderSignature, witnessSignatures: [] }, hashHex: toHex(blake3(bytes)) };
+  return { block: makeBlock(unsigned, leaderSignature, []), hashHex: toHex(blake3(bytes)) };
 }
 
 /** Builds and signs a block as `AttestationChain::append` does (leader = the signer's key). */
@@ -103,7 +125,7 @@ export function signBlock(
   raftLogIndex: U64,
 ): RoleAttestationBlock {
   const unsigned = { prevHash, assignment, committedAtMs, raftTerm, raftLogIndex, leader: nodeIdFromBytes(signer.publicKey) };
-  return { ...unsigned, leaderSignature: signer.sign(canonicalBytes(unsigned)), witnessSignatures: [] };
+  return makeBlock(unsigned, signer.sign(canonicalBytes(unsigned)), []);
 }
 
 /** A witness co-signs the same canonical bytes. */
@@ -155,14 +177,11 @@ export function decodeBlock(value: JsonValue | undefined, path: string): Result<
   if (!leaderSignature.ok) return leaderSignature;
   const witnesses = decodeWitnesses(value['witness_signatures'], `${path}.witness_signatures`);
   if (!witnesses.ok) return witnesses;
-  return ok({
-    prevHash: toHex(prev.value),
-    assignment: assignment.value,
-    committedAtMs: committedAtMs.value,
-    raftTerm: raftTerm.value,
-    raftLogIndex: raftLogIndex.value,
-    leader: leader.value,
-    leaderSignature: leaderSignature.value,
-    witnessSignatures: witnesses.value,
-  });
+  return ok(
+    makeBlock(
+      { prevHash: toHex(prev.value), assignment: assignment.value, committedAtMs: committedAtMs.value, raftTerm: raftTerm.value, raftLogIndex: raftLogIndex.value, leader: leader.value },
+      leaderSignature.value,
+      witnesses.value,
+    ),
+  );
 }

@@ -60,11 +60,18 @@ export class ByteSink {
     this.bytes = new Uint8Array(Math.max(64, capacity));
   }
 
+  /** A sink that writes into `bytes` from the start (and moves to a new array if it outgrows it). */
+  static over(bytes: Uint8Array): ByteSink {
+    const sink = new ByteSink(0);
+    sink.bytes = bytes;
+    return sink;
+  }
+
   /** Makes room for `extra` more bytes. */
   reserve(extra: number): void {
     const need = this.length + extra;
     if (need <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
+    let size = Math.max(64, this.bytes.length * 2);
     while (size < need) size *= 2;
     const grown = new Uint8Array(size);
     grown.set(this.bytes.subarray(0, this.length));

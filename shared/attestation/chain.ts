@@ -9,7 +9,7 @@ import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
 import type { U64 } from '../kit/json';
 import { err, ok, type Result } from '../kit/result';
 import type { RoleAssignment } from '../types/roles';
-import { blockHashHex, canonicalBytes, sealBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock, type WitnessSignature } from './block';
+import { blockHashHex, canonicalBytes, makeBlock, sealBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock, type WitnessSignature } from './block';
 import { checkSignature, keyBytes, verifyChain, verifyChainReport, type AttestationError, type ChainReport, type VerifyOptions } from './verify';
 
 export interface ChainHead {
@@ -63,7 +63,7 @@ export class AttestationChain {
   }
 
   private replaceWitnesses(index: number, block: RoleAttestationBlock, witnessSignatures: WitnessSignature[]): RoleAttestationBlock {
-    const updated = { ...block, witnessSignatures };
+    const updated = makeBlock(block, block.leaderSignature, witnessSignatures);
     this.list[index] = updated; // signatures are outside the hash: hashes[index] is unchanged
     return updated;
   }

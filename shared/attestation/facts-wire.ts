@@ -5,7 +5,8 @@
 //           u32 canonical length, canonical bytes,
 //           32 bytes leader key, u32 signature length, signature,
 //           u32 witness count, then per witness: 32 bytes key, u32 signature length, signature
-// result: per block: 32 bytes hash, u8 leader check, u8 check per witness
+// result: per block: 32 bytes hash, u8 leader check, u8 check per witness — written over the job
+//         (in place), so one buffer goes to the thread and comes back
 //
 // Integers are little-endian. The checks are indexes into SIGNATURE_CHECKS.
 
@@ -39,9 +40,9 @@ export function writeFactsJob(sink: ByteSink, blocks: readonly RoleAttestationBl
   }
 }
 
-/** Packs blocks [from, to) for a verification thread. */
-export function encodeFactsJob(blocks: readonly RoleAttestationBlock[], from: number, to: number): Uint8Array {
-  const sink = new ByteSink(Math.max(1024, (to - from) * 640));
+/** Packs blocks [from, to) for a verification thread, into `reuse` when it is given (and large enough). */
+export function encodeFactsJob(blocks: readonly RoleAttestationBlock[], from: number, to: number, reuse?: Uint8Array): Uint8Array {
+  const sink = reuse ? ByteSink.over(reuse) : new ByteSink(Math.max(1024, (to - from) * 640));
   writeFactsJob(sink, blocks, from, to);
   return sink.view();
 }
@@ -51,12 +52,15 @@ function u32At(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 
-/** Runs a packed job (on a verification thread) and packs its facts. */
+/**
+ * Runs a packed job (on a verification thread) and packs its facts into the job's own buffer, in
+ * place: the result is a view of `job`'s first bytes, so the buffer can go back and be reused.
+ * Each block's facts (33 bytes + 1 per witness) are shorter than its record in the job (at least
+ * 44 bytes + 36 per witness), so the facts of block k are written over records already read and
+ * never reach record k + 1; they are written only once all of block k has been checked.
+ */
 export function runFactsJob(job: Uint8Array, verifier: Ed25519Verifier): Uint8Array {
   const count = u32At(job, 0);
-  // Each block's facts (33 bytes + 1 per witness) are smaller than its record in the job
-  // (at least 44 bytes + 40 per witness), so the job's length bounds the result's.
-  const out = new Uint8Array(job.length);
   let o = 0;
   let p = 4;
   const span = (length: number): Uint8Array => {
@@ -65,23 +69,27 @@ export function runFactsJob(job: Uint8Array, verifier: Ed25519Verifier): Uint8Ar
     p += length;
     return bytes;
   };
+  const checks: number[] = [];
   for (let k = 0; k < count; k++) {
     const canonical = span(u32At(job, p) + 4).subarray(4);
     const leaderKey = span(32);
     const leaderSignature = span(u32At(job, p) + 4).subarray(4);
     const wCount = u32At(job, p);
     p += 4;
-    // The same computation as `factsFromCanonical`, written straight into the result.
-    out.set(blake3(canonical), o);
-    out[o + 32] = CHECK_CODE.get(checkSignature(verifier, leaderKey, canonical, leaderSignature))!;
+    // The same computation as `factsFromCanonical`.
+    const hash = blake3(canonical);
+    checks.length = 0;
+    checks.push(CHECK_CODE.get(checkSignature(verifier, leaderKey, canonical, leaderSignature))!);
     for (let w = 0; w < wCount; w++) {
       const key = span(32);
       const signature = span(u32At(job, p) + 4).subarray(4);
-      out[o + 33 + w] = CHECK_CODE.get(checkSignature(verifier, key, canonical, signature))!;
+      checks.push(CHECK_CODE.get(checkSignature(verifier, key, canonical, signature))!);
     }
-    o += 33 + wCount;
+    job.set(hash, o);
+    for (let c = 0; c < checks.length; c++) job[o + 32 + c] = checks[c]!;
+    o += 32 + checks.length;
   }
-  return out.subarray(0, o);
+  return job.subarray(0, o);
 }
 
 /** Unpacks the facts of blocks [from, to) (the witness counts come from the blocks themselves). */

@@ -261,7 +261,8 @@ function u64Difference(a: U64, b: U64): number | bigint {
   return typeof a === 'number' && typeof b === 'number' ? a - b : BigInt(a) - BigInt(b);
 }
 
-function orderWarnings(blocks: readonly RoleAttestationBlock[]): ChainWarning[] {
+/** The order warnings of a chain (they depend on the blocks alone, not on their facts). */
+export function orderWarnings(blocks: readonly RoleAttestationBlock[]): ChainWarning[] {
   const out: ChainWarning[] = [];
   for (let i = 1; i < blocks.length; i++) {
     const a = blocks[i - 1]!;
@@ -294,12 +295,17 @@ function plural(n: number, one: string, many: string): string {
   return n === 1 ? one : many;
 }
 
-/** Builds the report from blocks and their facts (computed in this thread or on worker threads). */
+/**
+ * Builds the report from blocks and their facts (computed in this thread or on worker threads).
+ * `warnings` = `orderWarnings(blocks)`, when the caller computed them already (while the facts
+ * were being computed elsewhere).
+ */
 export function assembleReport(
   blocks: readonly RoleAttestationBlock[],
   facts: readonly BlockFacts[],
   verifier: Ed25519Verifier,
   options: VerifyOptions = {},
+  warnings: readonly ChainWarning[] = orderWarnings(blocks),
 ): ChainReport {
   if (facts.length !== blocks.length) throw new RangeError(`facts for ${facts.length} blocks, chain has ${blocks.length}`);
   const crate: ChainProblem[] = [];
@@ -558,7 +564,7 @@ export function assembleReport(
     blocks: blocks.length,
     head: facts.length === 0 ? null : facts[facts.length - 1]!.hashHex,
     errors,
-    warnings: orderWarnings(blocks),
+    warnings,
   };
 }
 

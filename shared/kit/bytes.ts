@@ -3,10 +3,32 @@
 const HEX = '0123456789abcdef';
 const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
 
+const HEX_CODES = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  HEX_CODES[2 * i] = HEX.charCodeAt(i >> 4);
+  HEX_CODES[2 * i + 1] = HEX.charCodeAt(i & 15);
+}
+let hexScratch = new Uint8Array(128);
+const asciiDecoder = new TextDecoder();
+
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]!;
-  return out;
+  const n = bytes.length;
+  if (n < 16) {
+    let out = '';
+    for (let i = 0; i < n; i++) out += HEX_PAIRS[bytes[i]!]!;
+    return out;
+  }
+  // Longer values (hashes, keys, signatures: hex of every block) are written as ASCII and decoded
+  // once: one flat string instead of a chain of concatenations (~30 short-lived strings for a
+  // hash, and a flattening copy the first time the result is compared).
+  if (hexScratch.length < 2 * n) hexScratch = new Uint8Array(2 * n);
+  const out = hexScratch;
+  for (let i = 0; i < n; i++) {
+    const at = 2 * bytes[i]!;
+    out[2 * i] = HEX_CODES[at]!;
+    out[2 * i + 1] = HEX_CODES[at + 1]!;
+  }
+  return asciiDecoder.decode(out.subarray(0, 2 * n));
 }
 
 function nibble(code: number): number {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RoleAttestationBlock } from '../../../shared/attestation/block';
 import { decodeFactsResult, encodeFactsJob } from '../../../shared/attestation/facts-wire';
-import { assembleReport, blockFacts, computeFacts, type BlockFacts, type ChainReport, type VerifyOptions } from '../../../shared/attestation/verify';
+import { assembleReport, blockFacts, computeFacts, orderWarnings, type BlockFacts, type ChainReport, type ChainWarning, type VerifyOptions } from '../../../shared/attestation/verify';
 import { nodeEd25519 } from '../ed25519-node';
 import type { FactsRequest, FactsResponse } from '../workers/chain-verify.worker';
 
@@ -58,6 +58,8 @@ interface Pending {
 const BATCH_MIN = 16;
 const BATCH_MAX = 512;
 const BATCH_SPLIT = 4;
+/** Blocks in each thread's first job. */
+const FIRST_BATCH = 32;
 /** Jobs queued per thread, so that a thread never waits for this one to hand it its next batch. */
 const IN_FLIGHT = 2;
 
@@ -69,6 +71,9 @@ export interface FactsOptions {
    */
   readonly inThread?: boolean;
 }
+
+/** Job buffers kept for reuse. */
+const SPARE_MAX = 8;
 
 /** Batches of blocks verified in this thread between two turns of the event loop. */
 const IN_THREAD_BATCH = 16;
@@ -82,6 +87,8 @@ export class ChainVerifierPool {
   private nextId = 1;
   private broken: Error | null = null;
   private closed = false;
+  /** Job buffers that came back from the threads (with the facts in them), to pack the next jobs into. */
+  private readonly spare: Uint8Array[] = [];
 
   private constructor(workerUrl: URL, threads: number) {
     this.workers = Array.from({ length: threads }, () => {
@@ -149,11 +156,11 @@ export class ChainVerifierPool {
       wake?.();
       wake = null;
     };
-    const send = (worker: Worker): void => {
-      const range = failure === null ? take(BATCH_MAX) : null;
+    const send = (worker: Worker, most = BATCH_MAX): void => {
+      const range = failure === null ? take(most) : null;
       if (range === null) return;
       const [from, to] = range;
-      const job = encodeFactsJob(blocks, from, to);
+      const job = encodeFactsJob(blocks, from, to, this.spare.pop());
       const id = this.nextId++;
       queued++;
       this.pending.set(id, {
@@ -162,6 +169,7 @@ export class ChainVerifierPool {
           try {
             const facts = decodeFactsResult(result, blocks, from, to);
             for (let i = from; i < to; i++) out[i] = facts[i - from]!;
+            if (this.spare.length < SPARE_MAX) this.spare.push(new Uint8Array(result.buffer));
             send(worker);
           } catch (error) {
             failure ??= error instanceof Error ? error : new Error(String(error));
@@ -177,7 +185,9 @@ export class ChainVerifierPool {
       const request: FactsRequest = { id, job };
       worker.postMessage(request, [job.buffer as ArrayBuffer]);
     };
-    for (let k = 0; k < IN_FLIGHT; k++) for (const worker of this.workers) send(worker);
+    // A small first job each, so that every thread starts at once; then the queues fill up.
+    for (const worker of this.workers) send(worker, FIRST_BATCH);
+    for (let k = 1; k < IN_FLIGHT; k++) for (const worker of this.workers) send(worker);
     if (inThread) {
       for (;;) {
         const range = failure === null ? take(IN_THREAD_BATCH) : null;
@@ -218,6 +228,7 @@ export interface ParallelVerifyResult {
 /** Full verification report using all cores (node:crypto), identical to `verifyChainReport`. */
 export async function verifyChainParallel(blocks: readonly RoleAttestationBlock[], options: ParallelVerifyOptions = {}): Promise<ParallelVerifyResult> {
   let facts: BlockFacts[] | null = null;
+  let warnings: readonly ChainWarning[] | undefined;
   let threads = 0;
   let fallback: string | null = null;
   if (options.threads === 0 && !options.pool) {
@@ -230,7 +241,9 @@ export async function verifyChainParallel(blocks: readonly RoleAttestationBlock[
       fallback = 'worker bundle dist/workers/chain-verify.worker.mjs not found (run npm run build)';
     } else {
       try {
-        facts = await pool.facts(blocks, { inThread: options.inThread });
+        const pending = pool.facts(blocks, { inThread: options.inThread }); // the first jobs are sent now
+        warnings = orderWarnings(blocks); // while the threads work
+        facts = await pending;
         threads = pool.threads;
       } catch (error) {
         fallback = error instanceof Error ? error.message : String(error);
@@ -240,5 +253,5 @@ export async function verifyChainParallel(blocks: readonly RoleAttestationBlock[
     }
   }
   if (facts === null) facts = computeFacts(blocks, nodeEd25519);
-  return { report: assembleReport(blocks, facts, nodeEd25519, options), threads, fallback };
+  return { report: assembleReport(blocks, facts, nodeEd25519, options, warnings), threads, fallback };
 }
