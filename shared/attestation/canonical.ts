@@ -183,7 +183,7 @@ function rolesBytes(roles: readonly string[]): Uint8Array | null {
   return bytes;
 }
 
-/** Value of an ASCII hex digit (either case), -1 for anything else. */
+/** Value of an ASCII hex digit (either case) by character code, -1 for anything else. */
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let c = 0; c < 16; c++) {
   HEX_VALUE['0123456789abcdef'.charCodeAt(c)] = c;
@@ -207,14 +207,15 @@ function writeHashArray(sink: ByteSink, hex: string): boolean {
     const low = HEX_VALUE[c1]!;
     if ((high | low) < 0) return false;
     const v = (high << 4) | low;
-    if (i > 0) out[p++] = 0x2c; // ,
+    // Three digit slots are always written (the room is reserved); the position moves by the count.
     const at = v * 3;
-    const n = DIGIT_COUNT[v]!;
-    out[p++] = DIGITS[at]!;
-    if (n > 1) out[p++] = DIGITS[at + 1]!;
-    if (n > 2) out[p++] = DIGITS[at + 2]!;
+    out[p] = DIGITS[at]!;
+    out[p + 1] = DIGITS[at + 1]!;
+    out[p + 2] = DIGITS[at + 2]!;
+    p += DIGIT_COUNT[v]!;
+    out[p++] = 0x2c; // ,
   }
-  out[p++] = 0x5d; // ]
+  out[p - 1] = 0x5d; // ] over the last comma
   sink.length = p;
   return true;
 }

@@ -69,47 +69,66 @@ export function runFactsJob(job: Uint8Array, verifier: Ed25519Verifier): Uint8Ar
     p += length;
     return bytes;
   };
-  const checks: number[] = [];
+  /** `span` of a length-prefixed field. */
+  const field = (): Uint8Array => {
+    const length = u32At(job, p);
+    p += 4;
+    return span(length);
+  };
+  let checks = new Uint8Array(16);
   for (let k = 0; k < count; k++) {
-    const canonical = span(u32At(job, p) + 4).subarray(4);
+    const canonical = field();
     const leaderKey = span(32);
-    const leaderSignature = span(u32At(job, p) + 4).subarray(4);
+    const leaderSignature = field();
     const wCount = u32At(job, p);
     p += 4;
+    if (checks.length < 1 + wCount) checks = new Uint8Array(1 + wCount);
     // The same computation as `factsFromCanonical`.
     const hash = blake3(canonical);
-    checks.length = 0;
-    checks.push(CHECK_CODE.get(checkSignature(verifier, leaderKey, canonical, leaderSignature))!);
+    checks[0] = CHECK_CODE.get(checkSignature(verifier, leaderKey, canonical, leaderSignature))!;
     for (let w = 0; w < wCount; w++) {
       const key = span(32);
-      const signature = span(u32At(job, p) + 4).subarray(4);
-      checks.push(CHECK_CODE.get(checkSignature(verifier, key, canonical, signature))!);
+      checks[1 + w] = CHECK_CODE.get(checkSignature(verifier, key, canonical, field()))!;
     }
     job.set(hash, o);
-    for (let c = 0; c < checks.length; c++) job[o + 32 + c] = checks[c]!;
-    o += 32 + checks.length;
+    for (let c = 0; c <= wCount; c++) job[o + 32 + c] = checks[c]!;
+    o += 33 + wCount;
   }
   return job.subarray(0, o);
 }
 
-/** Unpacks the facts of blocks [from, to) (the witness counts come from the blocks themselves). */
-export function decodeFactsResult(result: Uint8Array, blocks: readonly RoleAttestationBlock[], from: number, to: number): BlockFacts[] {
-  const out: BlockFacts[] = [];
+const NO_WITNESS_CHECKS: readonly SignatureCheck[] = Object.freeze([]);
+
+/**
+ * Unpacks the facts of blocks [from, to) into `out`, starting at `out[at]` (the witness counts come
+ * from the blocks themselves).
+ */
+export function decodeFactsInto(out: BlockFacts[], at: number, result: Uint8Array, blocks: readonly RoleAttestationBlock[], from: number, to: number): void {
   let p = 0;
   for (let i = from; i < to; i++) {
     const wCount = blocks[i]!.witnessSignatures.length;
     if (p + 33 + wCount > result.length) throw new RangeError('verification thread returned a truncated result');
     const leaderCheck = SIGNATURE_CHECKS[result[p + 32]!];
-    const witnessChecks: SignatureCheck[] = [];
-    for (let w = 0; w < wCount; w++) {
-      const c = SIGNATURE_CHECKS[result[p + 33 + w]!];
-      if (c === undefined) throw new RangeError('verification thread returned an unknown check code');
-      witnessChecks.push(c);
-    }
     if (leaderCheck === undefined) throw new RangeError('verification thread returned an unknown check code');
-    out.push({ hashHex: toHex(result.subarray(p, p + 32)), leaderCheck, witnessChecks });
+    let witnessChecks = NO_WITNESS_CHECKS;
+    if (wCount > 0) {
+      const checks: SignatureCheck[] = [];
+      for (let w = 0; w < wCount; w++) {
+        const c = SIGNATURE_CHECKS[result[p + 33 + w]!];
+        if (c === undefined) throw new RangeError('verification thread returned an unknown check code');
+        checks.push(c);
+      }
+      witnessChecks = checks;
+    }
+    out[at + i - from] = { hashHex: toHex(result.subarray(p, p + 32)), leaderCheck, witnessChecks };
     p += 33 + wCount;
   }
   if (p !== result.length) throw new RangeError('verification thread returned a result of the wrong size');
+}
+
+/** Unpacks the facts of blocks [from, to) (the witness counts come from the blocks themselves). */
+export function decodeFactsResult(result: Uint8Array, blocks: readonly RoleAttestationBlock[], from: number, to: number): BlockFacts[] {
+  const out: BlockFacts[] = new Array<BlockFacts>(to - from);
+  decodeFactsInto(out, 0, result, blocks, from, to);
   return out;
 }

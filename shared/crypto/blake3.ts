@@ -301,8 +301,8 @@ function blake3SingleChunk(bytes: Uint8Array): Uint8Array {
   if (len === 64) {
     compress(bytes, start, 64, flags);
   } else {
-    tail.fill(0);
     for (let i = 0; i < len; i++) tail[i] = bytes[start + i]!;
+    for (let i = len; i < 64; i++) tail[i] = 0;
     compress(tail, 0, len, flags);
   }
   const out = new Uint8Array(32);

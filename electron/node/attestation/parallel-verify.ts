@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RoleAttestationBlock } from '../../../shared/attestation/block';
-import { decodeFactsResult, encodeFactsJob } from '../../../shared/attestation/facts-wire';
+import { decodeFactsInto, encodeFactsJob } from '../../../shared/attestation/facts-wire';
 import { assembleReport, blockFacts, computeFacts, orderWarnings, type BlockFacts, type ChainReport, type ChainWarning, type VerifyOptions } from '../../../shared/attestation/verify';
 import { nodeEd25519 } from '../ed25519-node';
 import type { FactsRequest, FactsResponse } from '../workers/chain-verify.worker';
@@ -167,8 +167,7 @@ export class ChainVerifierPool {
         resolve: (result) => {
           queued--;
           try {
-            const facts = decodeFactsResult(result, blocks, from, to);
-            for (let i = from; i < to; i++) out[i] = facts[i - from]!;
+            decodeFactsInto(out, from, result, blocks, from, to);
             if (this.spare.length < SPARE_MAX) this.spare.push(new Uint8Array(result.buffer));
             send(worker);
           } catch (error) {
