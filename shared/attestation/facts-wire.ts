@@ -12,7 +12,7 @@
 
 import { blake3 } from '../crypto/blake3';
 import type { Ed25519Verifier } from '../crypto/ed25519';
-import { toHex } from '../kit/bytes';
+import { hexOfRange } from '../kit/bytes';
 import type { RoleAttestationBlock } from './block';
 import { ByteSink, writeCanonical } from './canonical';
 import { checkSignature, keyBytes, SIGNATURE_CHECKS, type BlockFacts, type SignatureCheck } from './verify';
@@ -120,7 +120,7 @@ export function decodeFactsInto(out: BlockFacts[], at: number, result: Uint8Arra
       }
       witnessChecks = checks;
     }
-    out[at + i - from] = { hashHex: toHex(result.subarray(p, p + 32)), leaderCheck, witnessChecks };
+    out[at + i - from] = { hashHex: hexOfRange(result, p, p + 32), leaderCheck, witnessChecks };
     p += 33 + wCount;
   }
   if (p !== result.length) throw new RangeError('verification thread returned a result of the wrong size');

@@ -12,10 +12,15 @@ let hexScratch = new Uint8Array(128);
 const asciiDecoder = new TextDecoder();
 
 export function toHex(bytes: Uint8Array): string {
-  const n = bytes.length;
+  return hexOfRange(bytes, 0, bytes.length);
+}
+
+/** `toHex(bytes.subarray(start, end))` without the view. */
+export function hexOfRange(bytes: Uint8Array, start: number, end: number): string {
+  const n = end - start;
   if (n < 16) {
     let out = '';
-    for (let i = 0; i < n; i++) out += HEX_PAIRS[bytes[i]!]!;
+    for (let i = start; i < end; i++) out += HEX_PAIRS[bytes[i]!]!;
     return out;
   }
   // Longer values (hashes, keys, signatures: hex of every block) are written as ASCII and decoded
@@ -24,7 +29,7 @@ export function toHex(bytes: Uint8Array): string {
   if (hexScratch.length < 2 * n) hexScratch = new Uint8Array(2 * n);
   const out = hexScratch;
   for (let i = 0; i < n; i++) {
-    const at = 2 * bytes[i]!;
+    const at = 2 * bytes[start + i]!;
     out[2 * i] = HEX_CODES[at]!;
     out[2 * i + 1] = HEX_CODES[at + 1]!;
   }

@@ -3,7 +3,8 @@
 //   append     blocks/s signing + hashing + linking on one core, node:crypto signer
 //              (baseline: the pure-JS signer, same run)
 //   verify     a generated 10,000-block chain, without and with 2 witnesses per block:
-//              all cores (worker pool, warm and cold incl. thread start), one thread on
+//              all cores (worker pool, warm and cold incl. thread start), the other split of
+//              the cores (one worker fewer, this thread verifying a share), one thread on
 //              node:crypto, and the baseline: one thread with the pure-JS verifier
 //   parse      chain file text → blocks (10k chain), and the long_2000 fixture end to end
 //
@@ -110,24 +111,29 @@ async function main(): Promise<void> {
 
   const pool = ChainVerifierPool.open({ workerUrl });
   if (!pool) throw new Error(`worker bundle not found at ${workerUrl.href}`);
+  // The other split of the cores: one worker fewer, this thread verifies a share between jobs.
+  const poolLessOne = ChainVerifierPool.open({ workerUrl, threads: Math.max(1, pool.threads - 1) })!;
   const figures: Record<string, unknown> = { cores: availableParallelism(), load_average_1m_at_start: +loadavg()[0]!.toFixed(2), blocks: N, append_blocks_per_s: appendRate, append_pure_blocks_per_s: appendPureRate, append_ratio: +(appendRate / appendPureRate).toFixed(2) };
 
   for (const [label, blocks] of [['no_witnesses', plain], ['two_witnesses', witnessed]] as const) {
     // Warm the pool and the JIT once.
     await verifyChainParallel(blocks.slice(0, 2000), { pool });
+    await verifyChainParallel(blocks.slice(0, 2000), { pool: poolLessOne, inThread: true });
     const cold = await timeAsync(() => verifyChainParallel(blocks, { workerUrl }));
     const warm = await timeAsync(() => verifyChainParallel(blocks, { pool }));
+    const shared = await timeAsync(() => verifyChainParallel(blocks, { pool: poolLessOne, inThread: true }));
     const single = time(() => verifyChainReport(blocks, nodeEd25519));
     const crate = time(() => verifyChain(blocks, nodeEd25519));
     const pureN = Math.min(blocks.length, pureBlocks);
     const pure = time(() => verifyChainReport(blocks.slice(0, pureN), pureEd25519));
     const pureMs = (pure.ms * blocks.length) / pureN;
-    const identical = isDeepStrictEqual(warm.value.report, single.value) && isDeepStrictEqual(cold.value.report, single.value);
+    const identical = isDeepStrictEqual(warm.value.report, single.value) && isDeepStrictEqual(cold.value.report, single.value) && isDeepStrictEqual(shared.value.report, single.value);
     const check = (r: ChainReport) => r.ok && r.blocks === blocks.length;
     if (!identical || !check(single.value) || !crate.value.ok || !pure.value.ok) throw new Error(`${label}: verification results differ or fail`);
     log(`verify ${N} blocks, ${label}:`);
     log(`  parallel (${warm.value.threads} threads, warm pool) ${fmt(warm.ms)}  ${rate(N, warm.ms)} blocks/s  (process CPU ${fmt(warm.cpu)}: ${(warm.cpu / warm.ms).toFixed(2)} cores busy on average)`);
     log(`  parallel (cold, incl. thread start)      ${fmt(cold.ms)}  ${rate(N, cold.ms)} blocks/s`);
+    log(`  ${shared.value.threads} worker(s) + this thread sharing        ${fmt(shared.ms)}  ${rate(N, shared.ms)} blocks/s  (process CPU ${fmt(shared.cpu)})`);
     log(`  one thread, node:crypto, full report    ${fmt(single.ms)}  ${rate(N, single.ms)} blocks/s`);
     log(`  one thread, node:crypto, verify_chain   ${fmt(crate.ms)}  ${rate(N, crate.ms)} blocks/s`);
     log(`  baseline: one thread, pure-JS           ${fmt(pureMs)}  ${rate(N, pureMs)} blocks/s${pureN < blocks.length ? ` (measured on ${pureN} blocks, scaled)` : ''}`);
@@ -136,6 +142,8 @@ async function main(): Promise<void> {
       [`${label}_parallel_ms`]: +warm.ms.toFixed(1),
       [`${label}_parallel_cold_ms`]: +cold.ms.toFixed(1),
       [`${label}_parallel_cpu_ms`]: +warm.cpu.toFixed(1),
+      [`${label}_workers_less_one_plus_main_ms`]: +shared.ms.toFixed(1),
+      [`${label}_workers_less_one_plus_main_cpu_ms`]: +shared.cpu.toFixed(1),
       [`${label}_single_node_ms`]: +single.ms.toFixed(1),
       [`${label}_single_node_verify_chain_ms`]: +crate.ms.toFixed(1),
       [`${label}_pure_baseline_ms`]: +pureMs.toFixed(1),
@@ -177,6 +185,7 @@ async function main(): Promise<void> {
     target_append_ge_20k_per_s: appendRate >= 20_000,
   });
   await pool.close();
+  await poolLessOne.close();
   figures['load_average_1m_at_end'] = +loadavg()[0]!.toFixed(2);
   log(JSON.stringify({ bench: 'chain', ...figures }));
 }

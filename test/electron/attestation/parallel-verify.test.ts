@@ -99,6 +99,24 @@ describe('parallel attestation verification', () => {
     }
   });
 
+  it('this thread can verify a share too (one worker + this thread): the same report', async () => {
+    const one = ChainVerifierPool.open({ workerUrl, threads: 1 })!;
+    try {
+      for (let seed = 11; seed <= 12; seed++) {
+        const blocks = tamper(generated(700, seed), new Prng(200 + seed));
+        const options = { minWitnesses: 1, sinceHead: { index: 20, hashHex: '00'.repeat(32) } };
+        const shared = await verifyChainParallel(blocks, { pool: one, inThread: true, ...options });
+        expect(shared.threads).toBe(1);
+        expect(shared.fallback).toBeNull();
+        expect(shared.report).toEqual(verifyChainReport(blocks, nodeEd25519, options));
+      }
+      const valid = generated(500, 13);
+      expect((await verifyChainParallel(valid, { pool: one, inThread: true })).report).toEqual(verifyChainReport(valid, nodeEd25519));
+    } finally {
+      await one.close();
+    }
+  });
+
   it('opens and closes its own pool when none is given; three threads work too', async () => {
     const blocks = generated(400, 9);
     const own = await verifyChainParallel(blocks, { workerUrl, threads: 3 });

@@ -2,7 +2,7 @@
 // buffer); both must give the same lowercase hex as a plain per-byte rendering, and round-trip.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../../../shared/kit/bytes';
+import { fromHex, hexOfRange, toHex } from '../../../shared/kit/bytes';
 
 const plainHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -13,6 +13,8 @@ describe('toHex / fromHex', () => {
         const hex = toHex(bytes);
         expect(hex).toBe(plainHex(bytes));
         expect(fromHex(hex)).toEqual(bytes);
+        const start = Math.floor(bytes.length / 3);
+        expect(hexOfRange(bytes, start, bytes.length)).toBe(plainHex(bytes.subarray(start)));
       }),
       { numRuns: 500 },
     );
