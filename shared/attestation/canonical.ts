@@ -1,10 +1,11 @@
-// The canonical bytes of a block written straight into a byte buffer.
+// The canonical bytes of a block: what is hashed and signed.
 //
-// `canonicalText` (block.ts) defines the bytes: the compact serde JSON of the six hashed fields,
-// UTF-8 encoded. Verification needs those bytes for every block (to hash and to check every
-// signature), and building a string and encoding it costs more than hashing it. `writeCanonical`
-// appends the same bytes to a `ByteSink` directly, from cached pieces: the field names, the byte
-// arrays of node ids (`[1,2,…]`, a handful of distinct keys per chain), role lists and reasons.
+// `canonicalText` below defines them: the compact serde JSON of the six hashed fields, UTF-8
+// encoded (block.ts re-exports it). Verification needs those bytes for every block (to hash and
+// to check every signature), and building a string and encoding it costs more than hashing it.
+// `writeCanonical` appends the same bytes to a `ByteSink` directly, from cached pieces: the field
+// names, the byte arrays of node ids (`[1,2,…]`, a handful of distinct keys per chain), role lists
+// and reasons.
 //
 // The fast path covers every block `decodeBlock` can produce (64-hex hashes and node ids, known
 // roles and reasons, u64 numbers). Anything else — a block built by hand with values outside
