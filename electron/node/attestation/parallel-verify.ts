@@ -198,7 +198,12 @@ export class ChainVerifierPool {
       for (;;) {
         const range = failure === null ? take(IN_THREAD_BATCH) : null;
         if (range === null) break;
-        for (let i = range[0]; i < range[1]; i++) out[i] = blockFacts(blocks[i]!, nodeEd25519);
+        try {
+          for (let i = range[0]; i < range[1]; i++) out[i] = blockFacts(blocks[i]!, nodeEd25519);
+        } catch (error) {
+          failure ??= error instanceof Error ? error : new Error(String(error)); // stops the threads' queue too
+          break;
+        }
         await nextTurn();
       }
     }
