@@ -109,7 +109,7 @@ export const gossipNodeCommand: CliCommand = {
       const v = node.view();
       emit({
         event: 'view', t: Date.now(), localHealth: v.localHealthScore,
-        members: v.members.map((x) => ({ node: x.id.nodeId, generation: x.id.generation, health: x.health, phi: x.phi === null ? null : Number(x.phi.toFixed(3)), lastHeardMs: x.lastHeardAgeMs === null ? null : Math.round(x.lastHeardAgeMs), self: x.isSelf, verified: x.state !== null })),
+        members: v.members.map((x) => ({ node: x.id.nodeId, generation: x.id.generation, health: x.health, phi: x.phi === null ? null : Number(x.phi.toFixed(3)), accrualPhi: x.accrualPhi === null ? null : Number(x.accrualPhi.toFixed(3)), suspectAfterMs: x.suspectAfterMs === null ? null : Math.round(x.suspectAfterMs), lastHeardMs: x.lastHeardAgeMs === null ? null : Math.round(x.lastHeardAgeMs), self: x.isSelf, verified: x.state !== null })),
         stats: m.stats(),
       });
     };

@@ -351,3 +351,102 @@ it('a flood of invented node ids is capped at maxNodes and counted', () => {
   expect(m.stats().nodeLimitIgnored).toBe(251);
   expect(m.drainOutbox()).toHaveLength(1); // still answers with a SynAck
 });
+
+describe('adaptive peer selection and the accrual trigger (nodes tick at random phases, as processes do)', () => {
+  function mesh(seed: number, extra: Partial<ConstructorParameters<typeof Sim>[0]> = {}): Sim {
+    const sim = new Sim({ seed, tickPhases: 'random', ...extra });
+    for (let i = 0; i < 5; i++) sim.addNode(i, [0]);
+    expect(sim.runUntil(() => sim.converged(), 10_000)).not.toBeNull();
+    sim.run(2000);
+    falseDeadVerdicts(sim);
+    return sim;
+  }
+  /** Bytes sent per node per simulated second over the next `ms`. */
+  function idleBytesPerSec(sim: Sim, ms: number): number {
+    const before = sim.nodes.map((n) => n.machine.stats().bytesOut);
+    sim.run(ms);
+    return Math.max(...sim.nodes.map((n, i) => (n.machine.stats().bytesOut - before[i]!) / (ms / 1000)));
+  }
+
+  it('a calm mesh skips rounds, beacons every peer and sends a fraction of what chitchat selection sends', () => {
+    const ours = mesh(20);
+    const chitchat = mesh(20, { peerSelection: 'chitchat' });
+    const oursBps = idleBytesPerSec(ours, 5000);
+    const chitchatBps = idleBytesPerSec(chitchat, 5000);
+    const stats = ours.nodes.map((n) => n.machine.stats());
+    const sum = (f: (x: (typeof stats)[number]) => number): number => stats.reduce((a, x) => a + f(x), 0);
+    expect(sum((x) => x.quietRounds)).toBeGreaterThan(sum((x) => x.rounds) / 4);
+    for (const st of stats) {
+      expect(st.beacons).toBeGreaterThan(st.rounds);
+      expect(st.suspicionSyns).toBe(0);
+    }
+    expect(chitchat.nodes.every((n) => n.machine.stats().beacons === 0 && n.machine.stats().quietRounds === 0)).toBe(true);
+    expect(oursBps).toBeLessThan(8000);
+    expect(oursBps * 4).toBeLessThan(chitchatBps);
+  });
+
+  it('a killed node is probed, confirmed and marked dead by every survivor soon after the timeout floor', () => {
+    for (let seed = 21; seed < 26; seed++) {
+      const sim = mesh(seed);
+      sim.run(seed * 13);
+      sim.kill(4);
+      const t = sim.runUntil(() => victimDeadEverywhere(sim, 4), 5000);
+      expect(t).not.toBeNull();
+      expect(t!).toBeGreaterThanOrEqual(timing.failureDetectorTimeoutMs);
+      // Floor + one round of suspicion + a relay's worth of slack (simulated time, deterministic).
+      expect(t!).toBeLessThan(timing.failureDetectorTimeoutMs + 5 * timing.gossipCadenceMs);
+      for (const n of sim.nodes.filter((x) => x.alive)) expect(n.machine.stats().suspicionSyns).toBeGreaterThan(0);
+      // chitchat's own verdict (its phi over the same heartbeats, still exposed) comes later.
+      const id4 = sim.node(4).machine.self.nodeId;
+      const chitchatDeadEverywhere = (): boolean => sim.nodes.filter((n) => n.alive).every((n) => !n.machine.view(sim.now).members.find((m) => m.id.nodeId === id4)!.chitchatLive);
+      const later = sim.runUntil(chitchatDeadEverywhere, 10_000);
+      expect(later).not.toBeNull();
+      expect(later!).toBeGreaterThan(0);
+    }
+  });
+
+  it('5 % loss and 200 ms stalls every second on one node, for 2 simulated minutes: no false dead verdicts', () => {
+    const sim = mesh(27, { loss: 0.05 });
+    for (let k = 0; k < 120; k++) {
+      sim.stall(1, 200);
+      sim.run(1000);
+    }
+    expect(falseDeadVerdicts(sim)).toBe(0);
+    expect(sim.node(1).machine.stats().stalls).toBeGreaterThan(100);
+  });
+
+  it('stalls from the very start (young windows) with 5 % loss: no false dead verdicts', () => {
+    for (let seed = 28; seed < 32; seed++) {
+      const sim = new Sim({ seed, tickPhases: 'random', loss: 0.05 });
+      for (let i = 0; i < 5; i++) sim.addNode(i, [0]);
+      let next = (seed * 131) % 1000;
+      const stalls = (): void => { if (sim.now >= next) { sim.stall(2, 200); next += 1000; } };
+      while (!sim.converged()) sim.run(25, stalls);
+      falseDeadVerdicts(sim);
+      sim.run(30_000, stalls);
+      expect(falseDeadVerdicts(sim)).toBe(0);
+    }
+  });
+
+  it('10 % loss, duplication and reordering: no false dead verdicts', () => {
+    const sim = mesh(32, { loss: 0.1, duplicate: 0.05, latencyMs: [0.1, 20] });
+    sim.run(60_000);
+    expect(falseDeadVerdicts(sim)).toBe(0);
+    expect(sim.converged()).toBe(true);
+  });
+
+  it('a peer heard only through others (one-way fault) ends up healthy on relayed heartbeats', () => {
+    const sim = mesh(33);
+    sim.cut(3, 1);
+    sim.run(20_000);
+    const id3 = sim.node(3).machine.self.nodeId;
+    const m = sim.node(1).machine.view(sim.now).members.find((x) => x.id.nodeId === id3)!;
+    expect(m.health).toBe('healthy');
+    expect(m.chitchatLive).toBe(true);
+    // Nobody else ever doubted it.
+    for (const n of sim.nodes) {
+      if (n.index === 1) continue;
+      expect(n.machine.drainEvents().filter((e) => e.kind === 'health' && e.id.nodeId === id3)).toEqual([]);
+    }
+  });
+});
