@@ -89,8 +89,9 @@ export interface DetectorSettings {
   readonly trigger?: SuspectTrigger;
   /**
    * Whether a relayed heartbeat increase is evidence of life while the peer is healthy (see
-   * PeerDetector.reportHeartbeat). Default true; the machine sets false when it sends beacons and
-   * probes (adaptive selection), which is what makes leaving relayed news out safe.
+   * PeerDetector.reportHeartbeat). Default true; the machine's adaptive selection sets false and
+   * passes the effective value with each heartbeat: false while it beacons (every live peer sends
+   * us evidence every round) and probes suspects, which is what makes leaving relayed news out safe.
    */
   readonly relayedEvidenceWhileHealthy?: boolean;
 }

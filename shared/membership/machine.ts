@@ -222,6 +222,8 @@ const GC_LRU_SIZE = 500;
 const EMPTY_ACK = encodeMessage({ type: MessageType.Ack, delta: [] });
 /** Rounds after a health change that still count as news (adaptive peer selection). */
 const NEWS_ROUNDS = 3;
+/** Most live peers we send beacons to (see round()). */
+const MAX_BEACON_PEERS = 32;
 const DAY_MS = 24 * 3600 * 1000;
 
 function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
@@ -249,6 +251,8 @@ export class Membership {
   private synSinceRound = false;
   /** Rounds before this time count as having news. */
   private newsUntilMs = -Infinity;
+  /** We beacon, and expect beacons: relayed heartbeats are no evidence while a peer is healthy. */
+  private beaconing: boolean;
   /** Last digest exchange per peer address (Syn sent, Syn or SynAck received). */
   private readonly lastContactMs = new Map<string, number>();
   private readonly stallThresholdMs: number;
@@ -287,6 +291,7 @@ export class Membership {
     // The host ticks every cadence/4 or so; a gap past cadence + 50 ms means we were not running.
     this.stallThresholdMs = t.gossipCadenceMs + 50;
     this.coalesceMs = this.config.suspectTrigger === 'accrual' ? t.gossipCadenceMs / 10 : 0;
+    this.beaconing = this.config.peerSelection === 'adaptive';
     this.prng = new Prng(config.rngSeed);
     this.self = { nodeId: toHex(ports.signer.publicKey), generation: config.generation, addr: config.advertiseAddr };
     this.selfKey = chitchatIdKey(this.self);
@@ -542,11 +547,16 @@ export class Membership {
     this.synSinceRound = false;
     this.pruneContacts();
     for (const addr of chosen.values()) this.sendSyn(addr);
-    if (this.config.peerSelection === 'adaptive') {
-      // Beacons: every live peer that gets no Syn this round gets an empty Ack (5 bytes), which
-      // chitchat accepts unsolicited and answers with nothing. It is direct evidence of life for
-      // the peer's detector at 1 % of the cost of an exchange, so detection does not have to wait
-      // for our heartbeat to be relayed (see failure-detector.ts).
+    // Beacons: every live peer that gets no Syn this round gets an empty Ack (5 bytes), which
+    // chitchat accepts unsolicited and answers with nothing. It is direct evidence of life for the
+    // peer's detector at 1 % of the cost of an exchange, so detection does not have to wait for our
+    // heartbeat to be relayed (see failure-detector.ts). One datagram per peer per round grows
+    // with the mesh squared, so past MAX_BEACON_PEERS live peers nobody beacons and relayed
+    // heartbeats count as evidence again (every node decides from its own count of live peers,
+    // which agree but for the moments a member joins or leaves; a peer expected to beacon that
+    // does not is suspected, probed, answers, and is learned from as usual).
+    this.beaconing = this.config.peerSelection === 'adaptive' && live.length <= MAX_BEACON_PEERS;
+    if (this.beaconing) {
       for (const r of live) {
         const key = formatSocketAddr(r.id.addr);
         if (chosen.has(key)) continue;
@@ -730,7 +740,7 @@ export class Membership {
       else if (e.heartbeat > r.heartbeat) {
         r.heartbeat = e.heartbeat;
         const relayed = r.id.addr.ip !== from.ip || r.id.addr.port !== from.port;
-        r.detector.reportHeartbeat(nowMs, relayed, this.coalesceMs, this.detector.relayedEvidenceWhileHealthy);
+        r.detector.reportHeartbeat(nowMs, relayed, this.coalesceMs, this.detector.relayedEvidenceWhileHealthy === true || !this.beaconing);
       }
     }
     // Confirmations: a suspect peer that this sender has no newer news of.

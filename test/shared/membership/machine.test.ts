@@ -6,6 +6,7 @@ import { defaultLocalState, Membership, type MembershipConfig } from '../../../s
 import { NODE_STATE_KEY } from '../../../shared/membership/node-state';
 import { decodeMessage, encodeMessage, KvStatus, MessageType, type SocketAddr } from '../../../shared/membership/wire';
 import { PRESCRIBED_HOMELAB } from '../../../shared/types/fabric';
+import { nodeEd25519 } from '../../../electron/node/ed25519-node';
 import { Sim } from './sim';
 
 const timing = PRESCRIBED_HOMELAB.membership;
@@ -433,6 +434,20 @@ describe('adaptive peer selection and the accrual trigger (nodes tick at random 
     sim.run(60_000);
     expect(falseDeadVerdicts(sim)).toBe(0);
     expect(sim.converged()).toBe(true);
+  });
+
+  it('past 32 live peers nobody beacons and relayed heartbeats count again: 40 nodes, 5 % loss, no false dead, a kill detected', () => {
+    const sim = new Sim({ seed: 34, tickPhases: 'random', loss: 0.05, crypto: nodeEd25519 });
+    for (let i = 0; i < 40; i++) sim.addNode(i, [0]);
+    expect(sim.runUntil(() => sim.converged(), 20_000)).not.toBeNull();
+    sim.run(2000);
+    falseDeadVerdicts(sim);
+    const beacons = sim.nodes.map((n) => n.machine.stats().beacons);
+    sim.run(10_000);
+    expect(sim.nodes.every((n, i) => n.machine.stats().beacons === beacons[i])).toBe(true);
+    expect(falseDeadVerdicts(sim)).toBe(0);
+    sim.kill(7);
+    expect(sim.runUntil(() => victimDeadEverywhere(sim, 7), 10_000)).not.toBeNull();
   });
 
   it('a peer heard only through others (one-way fault) ends up healthy on relayed heartbeats', () => {
