@@ -102,16 +102,17 @@ export interface DetectorSettings {
 const SQRT2 = Math.SQRT2;
 const LOG10E = Math.LOG10E;
 
-/** log10 P(Z > z) for a standard normal Z, accurate to ~1e-12 relative over the whole range. */
+/** log10 P(Z > z) for a standard normal Z (≈ 1e-12 relative accuracy for z ≥ 0). */
 export function normalTailLog10(z: number): number {
+  // Below 0 the tail is above ½: 1 − Q(−z), with Q(−z) ≤ ½ computed accurately below.
+  if (z < 0) return Math.log10(1 - 10 ** normalTailLog10(-z));
   if (z < 2) {
-    // Q(z) = ½·erfc(z/√2) = ½ − ½·erf(z/√2); the Maclaurin series of erf converges fast for
-    // |x| < 1.42 (and for z < 0 the tail is above ½, where the subtraction loses nothing).
+    // Q(z) = ½ − ½·erf(z/√2); the Maclaurin series of erf converges fast for 0 ≤ x < 1.42 and
+    // the subtraction loses at most two digits (Q(2) ≈ 0.023).
     const x = z / SQRT2;
-    if (x < -6) return 0;
     let term = x;
     let sum = x;
-    for (let n = 1; n < 200; n++) {
+    for (let n = 1; n < 100; n++) {
       term *= (-x * x) / n;
       const add = term / (2 * n + 1);
       sum += add;

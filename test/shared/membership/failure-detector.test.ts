@@ -90,6 +90,7 @@ describe('verdicts', () => {
 describe('normal tail and quantile (the accrual model)', () => {
   it.each([
     // z, log10 P(Z > z) — reference values from 0.5·erfc(z/√2) in double precision
+    [-3, -0.0005866493137900705],
     [-1, -0.07502601295781802],
     [0, -0.3010299956639812],
     [1, -0.7995455414919704],
@@ -102,6 +103,13 @@ describe('normal tail and quantile (the accrual model)', () => {
     [30, -197.3092092616609],
   ])('log10 Q(%d)', (z, want) => {
     expect(Math.abs(normalTailLog10(z) - want) / Math.abs(want)).toBeLessThan(1e-9);
+  });
+  it('far below the mean the tail is 1 (phi 0), never NaN', () => {
+    for (const z of [-8, -40, -1e6]) {
+      const v = normalTailLog10(z);
+      expect(Number.isFinite(v)).toBe(true);
+      expect(Math.abs(v)).toBeLessThan(1e-15);
+    }
   });
   it.each([
     [1, 1.2815515655446004],
