@@ -25,6 +25,15 @@ function falseDeadVerdicts(sim: Sim): number {
   return n;
 }
 
+/** Stalls `node` for 200 ms at the start of each of `seconds` simulated seconds; returns the false dead verdicts. */
+function stallEverySecond(sim: Sim, node: number, seconds: number): number {
+  for (let k = 0; k < seconds; k++) {
+    sim.stall(node, 200);
+    sim.run(1000);
+  }
+  return falseDeadVerdicts(sim);
+}
+
 describe('membership machine in the simulator', () => {
   it('a single node with no seeds bootstraps and sees itself with its verified state', () => {
     const sim = new Sim({ seed: 1 });
@@ -113,11 +122,7 @@ describe('membership machine in the simulator', () => {
     expect(sim.runUntil(() => sim.converged(), 5000)).not.toBeNull();
     sim.run(1000);
     falseDeadVerdicts(sim);
-    for (let k = 0; k < 30; k++) {
-      sim.stall(1, 200);
-      sim.run(1000);
-    }
-    expect(falseDeadVerdicts(sim)).toBe(0);
+    expect(stallEverySecond(sim, 1, 30)).toBe(0);
     expect(sim.node(1).machine.stats().stalls).toBeGreaterThan(0);
   });
 
@@ -408,11 +413,7 @@ describe('adaptive peer selection and the accrual trigger (nodes tick at random 
 
   it('5 % loss and 200 ms stalls every second on one node, for 2 simulated minutes: no false dead verdicts', () => {
     const sim = mesh(27, { loss: 0.05 });
-    for (let k = 0; k < 120; k++) {
-      sim.stall(1, 200);
-      sim.run(1000);
-    }
-    expect(falseDeadVerdicts(sim)).toBe(0);
+    expect(stallEverySecond(sim, 1, 120)).toBe(0);
     expect(sim.node(1).machine.stats().stalls).toBeGreaterThan(100);
   });
 
