@@ -21,10 +21,42 @@
 // a foreign cluster_id, own heartbeat bumped every round and every received message, digests of
 // every node not scheduled for deletion, deltas in chitchat's priority order within the exact
 // datagram budget, the §3.3 apply/reset rules, tombstone GC, dead-node grace + 500-entry LRU.
-// Departures from chitchat (none visible on the wire): a state change is pushed at once (a Syn to
-// every live peer) instead of waiting for the next round, and the detector adds suspicion,
-// confirmations and local health (see failure-detector.ts). A newer generation of the same node
-// id supersedes older ones at once.
+// Departures from chitchat (every message we send is one chitchat sends or accepts, and a Rust
+// peer sees our heartbeat rise every round and on every message, as it requires):
+//   - send-on-change: a state change is pushed at once (a Syn to every live peer) instead of
+//     waiting for the next round;
+//   - the verdict: chitchat's phi is still computed and exposed per member, with chitchat's own
+//     live/dead verdict beside ours; ours adds an accrual trigger on direct evidence of life,
+//     suspicion, probes, confirmations and local health (see failure-detector.ts);
+//   - adaptive peer selection (`peerSelection: 'adaptive'`, the default), which sets the idle
+//     traffic. Every exchange carries two whole digests (≈ 105 B per known node in the Syn and
+//     again in the SynAck — the wire format requires it), so the bytes a node sends are ≈ its
+//     exchanges × one digest; the round rate is the strategy's cadence. chitchat contacts 3
+//     peers every round: ≈ 33 kB/s per node for 5 nodes at a 100 ms cadence. We spend the bytes
+//     where they buy something:
+//       calm rounds (no news) open ONE exchange, with the live peer we exchanged digests with
+//       least recently (so each pair hears from each other directly at a steady rate, not at
+//       random), and open none when a peer already opened one with us since our previous round:
+//       that exchange carried our heartbeat out and everyone's in, which is all a calm round is
+//       for. Every node still takes part in at least one exchange per round; ≈ half the rounds
+//       are quiet (≈ 5.6 kB/s per node for 5 nodes).
+//       beacons: every live peer that gets no Syn in a round gets an empty Ack (5 bytes), which
+//       chitchat accepts unsolicited and answers with nothing. It costs 1 % of an exchange and
+//       gives every peer direct evidence of our life every round, which is what the detector
+//       needs; heartbeats relayed by third parties arrive too late to time a death by.
+//       rounds with news — a suspect peer, or a health change (a member joined, turned suspect,
+//       dead or healthy again) in the last NEWS_ROUNDS rounds — contact `fanout` peers (chitchat's
+//       3), suspects first, so confirmations, refutations and a new member's first heartbeats
+//       spread at chitchat's pace. When a peer turns suspect we probe it and ask the other healthy
+//       peers at once (one Syn each), then probe it every quarter round while the suspicion
+//       lasts: a live peer refutes within a round trip, a dead one is confirmed within one.
+//       the extra dead-node and seed contacts keep chitchat's probabilities but skip addresses a
+//       live member already answers on: a restarted node keeps its address under a new
+//       generation, and a seed that is a live member is already in the peer pool. They remain
+//       for what they are for — finding a dead node or an unreachable seed that came back.
+//     `peerSelection: 'chitchat'` restores chitchat's selection (`fanout` random live peers every
+//     round, its dead-node and seed rules verbatim, no beacons or probes); the bench compares both.
+// A newer generation of the same node id supersedes older ones at once.
 
 import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
 import { toHex } from '../kit/bytes';
@@ -32,7 +64,7 @@ import { Prng } from '../kit/prng';
 import type { FabricStrategy } from '../types/fabric';
 import type { NodeId } from '../types/node-id';
 import type { NodeRole } from '../types/roles';
-import { LocalHealth, PeerDetector, type DetectorSettings, type PeerHealth } from './failure-detector';
+import { LocalHealth, PeerDetector, type DetectorSettings, type PeerHealth, type SuspectTrigger } from './failure-detector';
 import {
   NODE_STATE_KEY,
   signNodeState,
@@ -81,11 +113,20 @@ export interface MembershipConfig {
   readonly markedForDeletionGraceMs?: number;
   /** Largest datagram we send (default 65,507). */
   readonly maxDatagram?: number;
-  /** Peers per round (chitchat GOSSIP_COUNT = 3). */
+  /** 'adaptive' (default) or 'chitchat' peer selection; see the header. */
+  readonly peerSelection?: PeerSelection;
+  /** Peers per round: every round in 'chitchat' mode, rounds with news in 'adaptive' mode
+   *  (default 3, chitchat's GOSSIP_COUNT). */
   readonly fanout?: number;
+  /** Peers per calm round in 'adaptive' mode (default 1). */
+  readonly calmFanout?: number;
+  /** What makes a silent peer suspect (default 'accrual'; see failure-detector.ts). */
+  readonly suspectTrigger?: SuspectTrigger;
   /** Most nodes we keep state for; unknown nodes past it are ignored and counted (default 4096). */
   readonly maxNodes?: number;
 }
+
+export type PeerSelection = 'adaptive' | 'chitchat';
 
 export interface MembershipPorts {
   readonly signer: Ed25519Signer;
@@ -109,6 +150,10 @@ export interface MemberView {
   readonly health: PeerHealth;
   /** chitchat's phi; null before two heartbeats (chitchat then treats the node as not live). */
   readonly phi: number | null;
+  /** Hayashibara's normal-model phi over the same window, which drives our suspect trigger. */
+  readonly accrualPhi: number | null;
+  /** Silence after which we would call this member suspect now (local health included). */
+  readonly suspectAfterMs: number | null;
   /** What a Rust chitchat with the same settings would say. */
   readonly chitchatLive: boolean;
   /** Milliseconds since the last new heartbeat; null if never heard. */
@@ -134,6 +179,12 @@ export interface MembershipStats {
   bytesIn: number;
   bytesOut: number;
   rounds: number;
+  /** Calm rounds that sent nothing because a peer had just opened an exchange with us. */
+  quietRounds: number;
+  /** Syns sent because a peer turned suspect (the probe and the requests for confirmation). */
+  suspicionSyns: number;
+  /** Empty Acks sent as evidence of life (adaptive selection). */
+  beacons: number;
   dropped: Record<DropReason | 'bad-cluster', number>;
   badClusterReplies: number;
   notSentOversize: number;
@@ -162,10 +213,17 @@ interface NodeRecord {
   readonly kvs: Map<string, StoredKv>;
   readonly detector: PeerDetector;
   superseded: boolean;
+  /** When we last probed it as a suspect. */
+  lastProbeMs: number;
   verified: { version: bigint; state: NodeState | null; rejection: { reason: StateRejection; detail: string } | null } | null;
 }
 
 const GC_LRU_SIZE = 500;
+const EMPTY_ACK = encodeMessage({ type: MessageType.Ack, delta: [] });
+/** Rounds after a health change that still count as news (adaptive peer selection). */
+const NEWS_ROUNDS = 3;
+/** Most live peers we send beacons to (see round()). */
+const MAX_BEACON_PEERS = 32;
 const DAY_MS = 24 * 3600 * 1000;
 
 function emptyCounts<K extends string>(keys: readonly K[]): Record<K, number> {
@@ -189,7 +247,17 @@ export class Membership {
   private nextRoundMs: number;
   private lastClockMs: number;
   private calmRounds = 0;
+  /** A Syn arrived since our last round (a peer opened a digest exchange with us). */
+  private synSinceRound = false;
+  /** Rounds before this time count as having news. */
+  private newsUntilMs = -Infinity;
+  /** We beacon, and expect beacons: relayed heartbeats are no evidence while a peer is healthy. */
+  private beaconing: boolean;
+  /** Last digest exchange per peer address (Syn sent, Syn or SynAck received). */
+  private readonly lastContactMs = new Map<string, number>();
   private readonly stallThresholdMs: number;
+  /** Evidence of life closer together than this is one observation (see PeerDetector.reportEvidence). */
+  private readonly coalesceMs: number;
   private readonly counters: MembershipStats;
 
   constructor(config: MembershipConfig, private readonly ports: MembershipPorts, nowMs: number) {
@@ -197,7 +265,10 @@ export class Membership {
       deadNodeGraceMs: DAY_MS,
       markedForDeletionGraceMs: 30_000,
       maxDatagram: MAX_DATAGRAM,
+      peerSelection: 'adaptive',
       fanout: 3,
+      calmFanout: 1,
+      suspectTrigger: 'accrual',
       maxNodes: 4096,
       ...config,
     };
@@ -209,12 +280,18 @@ export class Membership {
       phiThreshold: t.phiThreshold,
       initialIntervalMs: t.gossipCadenceMs,
       timeoutMs: t.failureDetectorTimeoutMs,
-      suspicionMs: t.gossipCadenceMs / 2,
+      // 'accrual' (with adaptive selection's beacons): one full round, so a live suspect's next
+      // beacon falls inside the suspicion as well as our probes; 'chitchat': half a round.
+      suspicionMs: (config.suspectTrigger ?? 'accrual') === 'accrual' ? t.gossipCadenceMs : t.gossipCadenceMs / 2,
       suspicionMaxMs: Math.max(4 * t.failureDetectorTimeoutMs, 10 * t.gossipCadenceMs),
       confirmations: 2,
+      trigger: this.config.suspectTrigger,
+      relayedEvidenceWhileHealthy: this.config.peerSelection !== 'adaptive' || this.config.suspectTrigger === 'chitchat',
     };
     // The host ticks every cadence/4 or so; a gap past cadence + 50 ms means we were not running.
     this.stallThresholdMs = t.gossipCadenceMs + 50;
+    this.coalesceMs = this.config.suspectTrigger === 'accrual' ? t.gossipCadenceMs / 10 : 0;
+    this.beaconing = this.config.peerSelection === 'adaptive';
     this.prng = new Prng(config.rngSeed);
     this.self = { nodeId: toHex(ports.signer.publicKey), generation: config.generation, addr: config.advertiseAddr };
     this.selfKey = chitchatIdKey(this.self);
@@ -227,7 +304,7 @@ export class Membership {
     this.nextRoundMs = nowMs;
     this.lastClockMs = nowMs;
     this.counters = {
-      datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, rounds: 0,
+      datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0, rounds: 0, quietRounds: 0, suspicionSyns: 0, beacons: 0,
       dropped: emptyCounts([...DROP_REASONS, 'bad-cluster' as const]),
       badClusterReplies: 0, notSentOversize: 0, nodeLimitIgnored: 0,
       rejectedStates: emptyCounts(STATE_REJECTIONS),
@@ -330,6 +407,7 @@ export class Membership {
     }
     const msg = decoded.value;
     this.bumpHeartbeat();
+    if (msg.type !== MessageType.BadCluster && (msg.type !== MessageType.Syn || msg.clusterId === this.config.clusterId)) this.directEvidence(from, nowMs);
     switch (msg.type) {
       case MessageType.Syn: {
         if (msg.clusterId !== this.config.clusterId) {
@@ -338,6 +416,8 @@ export class Membership {
           this.send(from, encodeMessage({ type: MessageType.BadCluster }));
           return;
         }
+        this.synSinceRound = true;
+        this.lastContactMs.set(formatSocketAddr(from), nowMs);
         this.processDigest(msg.digest, from, nowMs);
         const digest = this.digest();
         const budget = this.config.maxDatagram - 4 - digestSize(digest);
@@ -346,6 +426,7 @@ export class Membership {
         return;
       }
       case MessageType.SynAck: {
+        this.lastContactMs.set(formatSocketAddr(from), nowMs);
         this.processDigest(msg.digest, from, nowMs);
         this.applyDelta(msg.delta, nowMs);
         const delta = this.computeDelta(msg.digest, this.config.maxDatagram - 4);
@@ -392,6 +473,8 @@ export class Membership {
         isSelf,
         health: isSelf ? 'healthy' : d.health,
         phi: isSelf ? 0 : d.phi(nowMs, this.detector),
+        accrualPhi: isSelf ? 0 : d.accrualPhi(nowMs, this.detector),
+        suspectAfterMs: isSelf ? null : d.suspectAfterMs(this.detector, this.localHealth.multiplier),
         chitchatLive: isSelf || d.chitchatLive(nowMs, this.detector),
         lastHeardAgeMs: isSelf ? 0 : d.lastArrivalMs === null ? null : Math.max(0, nowMs - d.lastArrivalMs),
         heartbeat: r.heartbeat ?? 0n,
@@ -416,7 +499,7 @@ export class Membership {
   private newRecord(id: ChitchatId, nowMs = this.lastClockMs): NodeRecord {
     const detector = new PeerDetector();
     detector.deadSinceMs = nowMs;
-    return { id, key: chitchatIdKey(id), heartbeat: null, maxVersion: 0n, lastGcVersion: 0n, kvs: new Map(), detector, superseded: false, verified: null };
+    return { id, key: chitchatIdKey(id), heartbeat: null, maxVersion: 0n, lastGcVersion: 0n, kvs: new Map(), detector, superseded: false, lastProbeMs: -Infinity, verified: null };
   }
 
   private isSelfAddr(a: SocketAddr): boolean {
@@ -460,6 +543,33 @@ export class Membership {
       if (r.detector.health === 'dead' || r.superseded) dead.push(r);
       else live.push(r);
     }
+    const chosen = this.config.peerSelection === 'chitchat' ? this.chitchatTargets(live, dead, all) : this.adaptiveTargets(live, dead, all, nowMs);
+    this.synSinceRound = false;
+    this.pruneContacts();
+    for (const addr of chosen.values()) this.sendSyn(addr);
+    // Beacons: every live peer that gets no Syn this round gets an empty Ack (5 bytes), which
+    // chitchat accepts unsolicited and answers with nothing. It is direct evidence of life for the
+    // peer's detector at 1 % of the cost of an exchange, so detection does not have to wait for our
+    // heartbeat to be relayed (see failure-detector.ts). One datagram per peer per round grows
+    // with the mesh squared, so past MAX_BEACON_PEERS live peers nobody beacons and relayed
+    // heartbeats count as evidence again (every node decides from its own count of live peers,
+    // which agree but for the moments a member joins or leaves; a peer expected to beacon that
+    // does not is suspected, probed, answers, and is learned from as usual).
+    this.beaconing = this.config.peerSelection === 'adaptive' && live.length <= MAX_BEACON_PEERS;
+    if (this.beaconing) {
+      for (const r of live) {
+        const key = formatSocketAddr(r.id.addr);
+        if (chosen.has(key)) continue;
+        chosen.set(key, r.id.addr);
+        this.counters.beacons++;
+        this.send(r.id.addr, EMPTY_ACK);
+      }
+    }
+    this.gcDeadNodes(nowMs);
+  }
+
+  /** chitchat's selection (chitchat-wire §3.7): `fanout` random live peers, a dead node, a seed. */
+  private chitchatTargets(live: readonly NodeRecord[], dead: readonly NodeRecord[], all: readonly NodeRecord[]): Map<string, SocketAddr> {
     const chosen = new Map<string, SocketAddr>();
     const pool = live.length > 0 ? live : all;
     for (const r of this.prng.shuffled(pool).slice(0, this.config.fanout)) chosen.set(formatSocketAddr(r.id.addr), r.id.addr);
@@ -477,12 +587,109 @@ export class Membership {
         }
       }
     }
-    for (const addr of chosen.values()) this.sendSyn(addr);
-    this.gcDeadNodes(nowMs);
+    return chosen;
+  }
+
+  /** Adaptive selection (see the header): calm rounds one peer or none, rounds with news `fanout`. */
+  private adaptiveTargets(live: readonly NodeRecord[], dead: readonly NodeRecord[], all: readonly NodeRecord[], nowMs: number): Map<string, SocketAddr> {
+    const chosen = new Map<string, SocketAddr>();
+    const suspects = live.filter((r) => r.detector.health === 'suspect');
+    const news = nowMs < this.newsUntilMs || suspects.length > 0;
+    if (!news && this.synSinceRound) {
+      this.counters.quietRounds++;
+    } else {
+      const wanted = news ? this.config.fanout : this.config.calmFanout;
+      const pool = live.length > 0 ? live : all;
+      // Suspects first (each round's Syn is also a probe), then least recently contacted; the
+      // shuffle breaks ties at random (the sort is stable).
+      const ordered = this.prng.shuffled(pool).sort((a, b) => {
+        const sa = a.detector.health === 'suspect' ? 0 : 1;
+        const sb = b.detector.health === 'suspect' ? 0 : 1;
+        if (sa !== sb) return sa - sb;
+        return this.contactAge(a, nowMs) > this.contactAge(b, nowMs) ? -1 : this.contactAge(a, nowMs) < this.contactAge(b, nowMs) ? 1 : 0;
+      });
+      for (const r of ordered) {
+        if (chosen.size >= wanted) break;
+        chosen.set(formatSocketAddr(r.id.addr), r.id.addr);
+      }
+    }
+    // chitchat's dead-node and seed contacts, minus addresses a live member answers on.
+    const liveAddrs = new Set(live.map((r) => formatSocketAddr(r.id.addr)));
+    const deadElsewhere = dead.filter((r) => !liveAddrs.has(formatSocketAddr(r.id.addr)));
+    if (deadElsewhere.length > 0 && this.prng.chance(deadElsewhere.length / (live.length + 1))) {
+      const r = this.prng.pick(deadElsewhere)!;
+      chosen.set(formatSocketAddr(r.id.addr), r.id.addr);
+    }
+    const seeds = this.seeds.filter((s) => !this.isSelfAddr(s) && !liveAddrs.has(formatSocketAddr(s)));
+    const seedChosen = seeds.some((s) => chosen.has(formatSocketAddr(s)));
+    if (seeds.length > 0 && !seedChosen && (live.length === 0 || this.prng.chance(seeds.length / (live.length + dead.length)))) {
+      const s = this.prng.pick(seeds)!;
+      chosen.set(formatSocketAddr(s), s);
+    }
+    return chosen;
+  }
+
+  /**
+   * A datagram of our cluster came straight from `from`: evidence of life for the member that
+   * answers there (not for dead or superseded ones — a dead member comes back through its
+   * heartbeat, as in chitchat).
+   */
+  private directEvidence(from: SocketAddr, nowMs: number): void {
+    if (this.config.suspectTrigger !== 'accrual') return;
+    for (const r of this.records.values()) {
+      if (r.key === this.selfKey || r.superseded || r.detector.health === 'dead') continue;
+      if (r.id.addr.port !== from.port || r.id.addr.ip !== from.ip) continue;
+      r.detector.reportEvidence(nowMs, this.coalesceMs);
+    }
+  }
+
+  private contactAge(r: NodeRecord, nowMs: number): number {
+    const t = this.lastContactMs.get(formatSocketAddr(r.id.addr));
+    return t === undefined ? Infinity : nowMs - t;
+  }
+
+  /** Keeps the contact map to known addresses (a flood of spoofed sources must not grow it). */
+  private pruneContacts(): void {
+    if (this.lastContactMs.size <= this.records.size + this.seeds.length + 16) return;
+    const known = new Set<string>();
+    for (const r of this.records.values()) known.add(formatSocketAddr(r.id.addr));
+    for (const s of this.seeds) known.add(formatSocketAddr(s));
+    for (const k of [...this.lastContactMs.keys()]) if (!known.has(k)) this.lastContactMs.delete(k);
   }
 
   private sendSyn(to: SocketAddr): void {
+    this.lastContactMs.set(formatSocketAddr(to), this.lastClockMs);
     this.send(to, encodeMessage({ type: MessageType.Syn, digest: this.digest(), clusterId: this.config.clusterId }));
+  }
+
+  /**
+   * A peer just turned suspect: probe it and ask up to `fanout` other healthy peers, one Syn each.
+   * The suspect's SynAck refutes the suspicion; the others' SynAcks carry their newest heartbeat
+   * for it — a refutation too, or a confirmation.
+   */
+  private onSuspect(suspect: NodeRecord, nowMs: number): void {
+    suspect.lastProbeMs = nowMs;
+    const targets = new Map<string, SocketAddr>([[formatSocketAddr(suspect.id.addr), suspect.id.addr]]);
+    const others = this.prng.shuffled([...this.records.values()].filter((r) =>
+      r.key !== this.selfKey && r.key !== suspect.key && r.detector.health === 'healthy' && !r.superseded));
+    for (const r of others) {
+      if (targets.size > this.config.fanout) break;
+      targets.set(formatSocketAddr(r.id.addr), r.id.addr);
+    }
+    for (const addr of targets.values()) {
+      this.counters.suspicionSyns++;
+      this.sendSyn(addr);
+    }
+  }
+
+  /**
+   * Probes a suspect again (every quarter round while the suspicion lasts): one lost datagram
+   * must not be all that stands between a live peer and a "dead" verdict.
+   */
+  private probe(suspect: NodeRecord, nowMs: number): void {
+    suspect.lastProbeMs = nowMs;
+    this.counters.suspicionSyns++;
+    this.sendSyn(suspect.id.addr);
   }
 
   private send(to: SocketAddr, bytes: Uint8Array): void {
@@ -527,12 +734,13 @@ export class Membership {
         if (this.records.size >= this.config.maxNodes) { this.counters.nodeLimitIgnored++; continue; }
         r = this.newRecord(e.id, nowMs);
         this.records.set(key, r);
-        this.events.push({ kind: 'health', id: r.id, from: 'new', to: 'dead', atMs: nowMs });
+        this.healthEvent(r, 'new', 'dead', nowMs);
       }
       if (r.heartbeat === null) r.heartbeat = e.heartbeat;
       else if (e.heartbeat > r.heartbeat) {
         r.heartbeat = e.heartbeat;
-        r.detector.reportHeartbeat(nowMs);
+        const relayed = r.id.addr.ip !== from.ip || r.id.addr.port !== from.port;
+        r.detector.reportHeartbeat(nowMs, relayed, this.coalesceMs, this.detector.relayedEvidenceWhileHealthy === true || !this.beaconing);
       }
     }
     // Confirmations: a suspect peer that this sender has no newer news of.
@@ -611,7 +819,7 @@ export class Membership {
         if (this.records.size >= this.config.maxNodes) { this.counters.nodeLimitIgnored++; continue; }
         r = this.newRecord(nd.id, nowMs);
         this.records.set(key, r);
-        this.events.push({ kind: 'health', id: r.id, from: 'new', to: 'dead', atMs: nowMs });
+        this.healthEvent(r, 'new', 'dead', nowMs);
       }
       const M = r.maxVersion;
       const G = r.lastGcVersion;
@@ -698,14 +906,19 @@ export class Membership {
       const d = r.detector;
       const top = newest.get(r.id.nodeId);
       r.superseded = top !== undefined && top > r.id.generation;
-      if (r.superseded && d.health !== 'dead') {
-        d.health = 'dead';
-        d.deadSinceMs = nowMs;
-        d.window.clear();
-      }
+      if (r.superseded && d.health !== 'dead') d.markDead(nowMs);
       const was = before.get(r.key)!;
-      if (d.health !== was) this.events.push({ kind: 'health', id: r.id, from: was, to: d.health, atMs: nowMs });
+      if (d.health !== was) this.healthEvent(r, was, d.health, nowMs);
+      if (this.config.peerSelection !== 'adaptive' || d.health !== 'suspect' || d.suspectSinceMs === null) continue;
+      if (was === 'healthy') this.onSuspect(r, nowMs);
+      else if (nowMs - r.lastProbeMs >= this.config.timing.gossipCadenceMs / 4) this.probe(r, nowMs);
     }
+  }
+
+  /** Records a health change; it is news for the next NEWS_ROUNDS rounds (adaptive selection). */
+  private healthEvent(r: NodeRecord, from: PeerHealth | 'new', to: PeerHealth, nowMs: number): void {
+    this.events.push({ kind: 'health', id: r.id, from, to, atMs: nowMs });
+    this.newsUntilMs = Math.max(this.newsUntilMs, nowMs + NEWS_ROUNDS * this.config.timing.gossipCadenceMs);
   }
 
   private gcDeadNodes(nowMs: number): void {

@@ -602,7 +602,11 @@ export class NodeCore {
     // flight it only observes: planning again would not see them and would pick further
     // candidates for the same shortfall (over-provisioning) or propose the same command twice.
     this.inflight = isLeader ? this.inflight.filter((p) => p.index > state.appliedIndex && node.raft.log.term(p.index) === p.term) : [];
-    const plan = isLeader && this.inflight.length === 0;
+    // The same holds for entries a new leader inherited from its predecessors: role proposals in
+    // its log that are not applied yet are not in the shape either. So a leader plans only once
+    // it has applied an entry of its own term (its election no-op, Raft §8): everything before
+    // it is applied by then.
+    const plan = isLeader && this.inflight.length === 0 && state.appliedTerm === node.raft.term;
     const out = this.policy.tick({ view: this.policyView(gossip), shape: state.shape, isLeader: plan, nowMs: this.nowMs - this.startMs });
     if (!isLeader) return;
     this.outDecisions.push(...out.decisions);

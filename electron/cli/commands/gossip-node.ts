@@ -14,10 +14,13 @@ import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../io';
 const USAGE = `revoada gossip-node [--listen 127.0.0.1:7800] [--seed HOST:PORT]... [--cluster engenho-default]
     [--identity HEX64] [--roles worker,api_server] [--report-ms N] [--exit-after-ms N]
     [--drop-rate 0..1] [--stall-every-ms N --stall-ms N] [--stdin-control]
+    [--peer-selection adaptive|chitchat] [--suspect-trigger accrual|chitchat]
   Prints one JSON object per line: ready, health, state, removed, view (every --report-ms).
   --identity       32-byte ed25519 seed as hex (default: random); the node id is its public key
   --drop-rate      fault injection: drop this fraction of received datagrams
   --stall-every-ms / --stall-ms   fault injection: block the event loop periodically
+  --peer-selection / --suspect-trigger   chitchat's own peer selection or suspect trigger instead
+                   of ours (default adaptive, accrual), for comparisons
   --stdin-control  read JSON commands from stdin ({"cmd":"set-uptime","value":N}, {"cmd":"view"})
                    and exit when stdin closes`;
 
@@ -42,6 +45,8 @@ export const gossipNodeCommand: CliCommand = {
       'stall-every-ms': { type: 'string' },
       'stall-ms': { type: 'string' },
       'stdin-control': { type: 'boolean' },
+      'peer-selection': { type: 'string' },
+      'suspect-trigger': { type: 'string' },
     }, false);
     const listen = splitHostPort(values.listen ?? '127.0.0.1:7800', 0);
     if ('message' in listen) throw new UsageError(`--listen: ${listen.message}`);
@@ -73,6 +78,11 @@ export const gossipNodeCommand: CliCommand = {
       if (!Number.isFinite(dropRate) || dropRate < 0 || dropRate > 1) throw new UsageError(`--drop-rate expects a number in 0..1, got '${values['drop-rate']}'`);
     }
 
+    const selection = values['peer-selection'];
+    if (selection !== undefined && selection !== 'adaptive' && selection !== 'chitchat') throw new UsageError(`--peer-selection expects adaptive or chitchat, got '${selection}'`);
+    const trigger = values['suspect-trigger'];
+    if (trigger !== undefined && trigger !== 'accrual' && trigger !== 'chitchat') throw new UsageError(`--suspect-trigger expects accrual or chitchat, got '${trigger}'`);
+
     const emit = (obj: Record<string, unknown>): void => io.stdout(`${JSON.stringify(obj, bigintJson)}\n`);
     const onEvent = (e: MembershipEvent, wallMs: number): void => {
       const base = { t: wallMs, node: e.id.nodeId, generation: e.id.generation, addr: `${e.id.addr.ip}:${e.id.addr.port}` };
@@ -92,6 +102,8 @@ export const gossipNodeCommand: CliCommand = {
       initialState: (advertise) => (localState = { ...defaultLocalState(advertise, roles) }),
       onEvent,
       ...(dropRate !== undefined ? { dropRate } : {}),
+      ...(selection !== undefined ? { peerSelection: selection } : {}),
+      ...(trigger !== undefined ? { suspectTrigger: trigger } : {}),
     });
     let addr;
     try {
@@ -109,7 +121,7 @@ export const gossipNodeCommand: CliCommand = {
       const v = node.view();
       emit({
         event: 'view', t: Date.now(), localHealth: v.localHealthScore,
-        members: v.members.map((x) => ({ node: x.id.nodeId, generation: x.id.generation, health: x.health, phi: x.phi === null ? null : Number(x.phi.toFixed(3)), lastHeardMs: x.lastHeardAgeMs === null ? null : Math.round(x.lastHeardAgeMs), self: x.isSelf, verified: x.state !== null })),
+        members: v.members.map((x) => ({ node: x.id.nodeId, generation: x.id.generation, health: x.health, phi: x.phi === null ? null : Number(x.phi.toFixed(3)), accrualPhi: x.accrualPhi === null ? null : Number(x.accrualPhi.toFixed(3)), suspectAfterMs: x.suspectAfterMs === null ? null : Math.round(x.suspectAfterMs), lastHeardMs: x.lastHeardAgeMs === null ? null : Math.round(x.lastHeardAgeMs), self: x.isSelf, verified: x.state !== null })),
         stats: m.stats(),
       });
     };

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { Prng } from '../../../shared/kit/prng';
-import { Membership, type LocalStateInput, type MembershipEvent, type MembershipView } from '../../../shared/membership/machine';
+import type { SuspectTrigger } from '../../../shared/membership/failure-detector';
+import { Membership, type LocalStateInput, type MembershipEvent, type MembershipView, type PeerSelection } from '../../../shared/membership/machine';
 import { canonicalIp, formatSocketAddr, type SocketAddr } from '../../../shared/membership/wire';
 import type { FabricStrategy } from '../../../shared/types/fabric';
 import { PRESCRIBED_HOMELAB } from '../../../shared/types/fabric';
@@ -30,6 +31,10 @@ export interface UdpGossipOptions {
   /** Fault injection for soak tests: drop this fraction of received datagrams. */
   readonly dropRate?: number;
   readonly deadNodeGraceMs?: number;
+  /** Peer selection and suspect trigger (machine defaults: 'adaptive', 'accrual'); the bench's
+   *  baseline runs chitchat's. */
+  readonly peerSelection?: PeerSelection;
+  readonly suspectTrigger?: SuspectTrigger;
 }
 
 export interface SeedParseError {
@@ -87,6 +92,8 @@ export class UdpGossipNode {
       timing,
       rngSeed: randomBytes(4).readUInt32LE(0),
       ...(this.options.deadNodeGraceMs !== undefined ? { deadNodeGraceMs: this.options.deadNodeGraceMs } : {}),
+      ...(this.options.peerSelection !== undefined ? { peerSelection: this.options.peerSelection } : {}),
+      ...(this.options.suspectTrigger !== undefined ? { suspectTrigger: this.options.suspectTrigger } : {}),
     }, { signer, verifier: nodeEd25519 }, UdpGossipNode.now());
     this.machine.setLocalState(this.options.initialState(formatSocketAddr(this.advertise)));
     await this.resolveSeeds();

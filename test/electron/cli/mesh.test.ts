@@ -8,6 +8,8 @@ import { waitFor } from '../../support/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoMesh } from '../../../electron/demo/supervisor';
 import type { NodeStatusDto } from '../../../shared/ipc/contract';
+import { HOMELAB_TARGET } from '../../../shared/types/target';
+import { notAtTarget } from '../../support/failover';
 import { cliPath, requireBuiltCli, runCliProcess, startNodeProcess } from '../../support/node-process';
 
 let root: string;
@@ -31,8 +33,12 @@ describe('a 3-node mesh of real processes', () => {
     const statuses = await waitFor('every node to have applied the same chain', async () => {
       const all = (await mesh.statuses()) as NodeStatusDto[];
       const heads = new Set(all.map((s) => `${s.chain.length}:${s.chain.headHash}:${s.raft.appliedIndex}`));
-      return all.every((s) => s.chain.length > 0 && s.raft.learners.length + s.raft.voters.length === 3) && heads.size === 1 ? all : null;
+      // …and at the target, so the policy is done forming and the chain no longer grows while we
+      // export it.
+      return all.every((s) => s.chain.length > 0 && s.raft.learners.length + s.raft.voters.length === 3) && heads.size === 1 &&
+        notAtTarget(all, HOMELAB_TARGET) === null ? all : null;
     });
+    console.log('DBG mesh chain', statuses.map((s) => `${s.chain.length}/${s.raft.state}/${s.raft.term}/${s.raft.appliedIndex}`).join(','), 'members', JSON.stringify(statuses.map((s) => s.members.map((m) => m.health[0]).join(''))));
     const leaders = statuses.filter((s) => s.raft.state === 'leader');
     expect(leaders).toHaveLength(1);
     for (const s of statuses) {
@@ -55,6 +61,7 @@ describe('a 3-node mesh of real processes', () => {
     const file = path.join(root, 'chain.json');
     await fs.writeFile(file, exports[0]!);
     const verified = await runCliProcess(['verify', file, '--json']);
+    console.log('DBG mesh after', JSON.stringify((await mesh.statuses() as NodeStatusDto[]).map((s) => `${s.chain.length}/${s.raft.state}/${s.raft.term}/${s.raft.appliedIndex}`)));
     expect(verified.code).toBe(0);
     expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, blocks: statuses[0]!.chain.length, head: statuses[0]!.chain.headHash });
   });

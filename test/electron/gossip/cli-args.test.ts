@@ -20,6 +20,8 @@ describe('gossip-node arguments', () => {
     [['--drop-rate', '2'], /--drop-rate expects a number in 0\.\.1/],
     [['--report-ms', '-1'], /report-ms/],
     [['--bogus'], /bogus/],
+    [['--peer-selection', 'random'], /--peer-selection expects adaptive or chitchat/],
+    [['--suspect-trigger', 'phi'], /--suspect-trigger expects accrual or chitchat/],
   ])('%j → exit 2', async (args, message) => {
     const x = io();
     expect(await runCli(['gossip-node', ...args], x)).toBe(2);

@@ -2,7 +2,8 @@
 // reordering network with partitions, per-node event-loop stalls. Everything comes from one seed.
 import { pureEd25519, type Ed25519Provider } from '../../../shared/crypto/ed25519';
 import { Prng } from '../../../shared/kit/prng';
-import { defaultLocalState, Membership, type MembershipConfig } from '../../../shared/membership/machine';
+import type { SuspectTrigger } from '../../../shared/membership/failure-detector';
+import { defaultLocalState, Membership, type MembershipConfig, type PeerSelection } from '../../../shared/membership/machine';
 import { formatSocketAddr, type SocketAddr } from '../../../shared/membership/wire';
 import { PRESCRIBED_HOMELAB, type FabricStrategy } from '../../../shared/types/fabric';
 
@@ -19,6 +20,15 @@ export interface SimOptions {
   readonly deadNodeGraceMs?: number;
   readonly markedForDeletionGraceMs?: number;
   readonly fanout?: number;
+  readonly calmFanout?: number;
+  readonly peerSelection?: PeerSelection;
+  readonly suspectTrigger?: SuspectTrigger;
+  /**
+   * 'aligned' (default): every node ticks at the same instants (cadence/4 apart, counted from each
+   * run() call). 'random': each node ticks on its own fixed grid with a random phase, as separate
+   * processes do, so rounds do not all fire at the same instant.
+   */
+  readonly tickPhases?: 'aligned' | 'random';
 }
 
 interface SimNode {
@@ -29,6 +39,8 @@ interface SimNode {
   /** The node's event loop is blocked until this time (its timers and receives wait). */
   stalledUntil: number;
   generation: bigint;
+  /** Next tick time ('random' tick phases only). */
+  nextTickAt: number;
 }
 
 interface Delivery {
@@ -84,13 +96,17 @@ export class Sim {
       timing: this.timing,
       rngSeed: this.prng.nextU32(),
       ...(this.options.fanout !== undefined ? { fanout: this.options.fanout } : {}),
+      ...(this.options.calmFanout !== undefined ? { calmFanout: this.options.calmFanout } : {}),
+      ...(this.options.peerSelection !== undefined ? { peerSelection: this.options.peerSelection } : {}),
+      ...(this.options.suspectTrigger !== undefined ? { suspectTrigger: this.options.suspectTrigger } : {}),
       ...(this.options.maxDatagram !== undefined ? { maxDatagram: this.options.maxDatagram } : {}),
       ...(this.options.deadNodeGraceMs !== undefined ? { deadNodeGraceMs: this.options.deadNodeGraceMs } : {}),
       ...(this.options.markedForDeletionGraceMs !== undefined ? { markedForDeletionGraceMs: this.options.markedForDeletionGraceMs } : {}),
     };
     const machine = new Membership(config, { signer, verifier: this.crypto }, this.now);
     machine.setLocalState(defaultLocalState(formatSocketAddr(addr)));
-    const node: SimNode = { index: i, addr, machine, alive: true, stalledUntil: 0, generation };
+    const step = this.timing.gossipCadenceMs / 4;
+    const node: SimNode = { index: i, addr, machine, alive: true, stalledUntil: 0, generation, nextTickAt: this.now + (this.options.tickPhases === 'random' ? this.prng.nextFloat() * step : 0) };
     const existing = this.nodes.findIndex((n) => n.index === i);
     if (existing >= 0) this.nodes[existing] = node;
     else this.nodes.push(node);
@@ -113,6 +129,11 @@ export class Sim {
       this.blocked.add(`${x}>${y}`);
       this.blocked.add(`${y}>${x}`);
     }
+  }
+
+  /** Blocks traffic from `from` to `to` only (an asymmetric fault). */
+  cut(from: number, to: number): void {
+    this.blocked.add(`${from}>${to}`);
   }
 
   heal(): void {
@@ -154,26 +175,36 @@ export class Sim {
   run(ms: number, onStep?: () => void): void {
     const end = this.now + ms;
     const step = this.timing.gossipCadenceMs / 4;
+    const random = this.options.tickPhases === 'random';
     while (this.now < end) {
-      const next = Math.min(end, this.now + step);
-      while (this.queue.length > 0 && this.queue[0]!.at <= next) {
-        const d = this.queue.shift()!;
-        const target = this.byAddr.get(d.to);
-        if (target === undefined || !target.alive) continue;
-        const at = Math.max(d.at, target.stalledUntil);
-        if (at > d.at) { this.push({ ...d, at, seq: this.seq++ }); continue; }
-        this.now = Math.max(this.now, d.at);
-        target.machine.receive(d.bytes, d.from, this.now);
-        this.delivered++;
-        this.flush(target);
-      }
+      let next = Math.min(end, this.now + step);
+      if (random) for (const n of this.nodes) next = Math.min(next, Math.max(this.now, n.nextTickAt));
+      this.deliverUntil(next);
       this.now = next;
       for (const n of this.nodes) {
+        if (random) {
+          if (n.nextTickAt > this.now) continue;
+          while (n.nextTickAt <= this.now) n.nextTickAt += step;
+        }
         if (!n.alive || n.stalledUntil > this.now) continue;
         n.machine.tick(this.now);
         this.flush(n);
       }
       onStep?.();
+    }
+  }
+
+  private deliverUntil(t: number): void {
+    while (this.queue.length > 0 && this.queue[0]!.at <= t) {
+      const d = this.queue.shift()!;
+      const target = this.byAddr.get(d.to);
+      if (target === undefined || !target.alive) continue;
+      const at = Math.max(d.at, target.stalledUntil);
+      if (at > d.at) { this.push({ ...d, at, seq: this.seq++ }); continue; }
+      this.now = Math.max(this.now, d.at);
+      target.machine.receive(d.bytes, d.from, this.now);
+      this.delivered++;
+      this.flush(target);
     }
   }
 
