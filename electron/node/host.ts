@@ -72,9 +72,9 @@ export interface ConsoleSettings {
 const RAFT_TICK_MS = 10;
 const SEED_REFRESH_MS = 60_000;
 const PROPOSAL_TIMEOUT_MS = 5000;
-/** Status pushes to console clients / Electron: at most this often (ms), and only when changed. */
+/** Status pushes to console clients / Electron: this often on average (ms), and only when changed. */
 const STATUS_EVERY_MS = 100;
-/** A status push rides along any wake-up this close to its due time rather than waking on its own. */
+/** A status push rides along a timer wake-up this close before it is due rather than waking on its own. */
 const STATUS_SLACK_MS = 25;
 
 export class NodeHost {
@@ -83,7 +83,8 @@ export class NodeHost {
   private armedForMs = Infinity;
   private seedTimer: NodeJS.Timeout | null = null;
   private lastPublished = '';
-  private lastPublishedAt = -Infinity;
+  /** When the next status push is due (kept in phase, so early pushes do not raise the rate). */
+  private statusDueMs = -Infinity;
   private scheduled = false;
   /** A datagram arrived since the last core tick (the membership re-evaluates peers on a tick). */
   private gossipSinceTick = false;
@@ -241,8 +242,11 @@ export class NodeHost {
     if (timer || gossip) this.core.tick(performance.now());
     this.process();
     const now = performance.now();
-    if (this.statusWanted() && now - this.lastPublishedAt >= STATUS_EVERY_MS - STATUS_SLACK_MS) {
-      this.lastPublishedAt = now;
+    // On a timer wake-up the push may come a little early (it rides a gossip round or heartbeat
+    // instead of waking on its own); input wake-ups are frequent in a mesh and wait until it is due.
+    if (this.statusWanted() && now >= this.statusDueMs - (timer ? STATUS_SLACK_MS : 0)) {
+      const next = this.statusDueMs + STATUS_EVERY_MS;
+      this.statusDueMs = next > now ? next : now + STATUS_EVERY_MS;
       this.publishStatus();
     }
     this.arm();
@@ -251,7 +255,7 @@ export class NodeHost {
   /** One setTimeout for the next deadline; kept when it fires no later (an early wake-up is harmless). */
   private arm(): void {
     let deadline = this.core.nextDeadlineMs();
-    if (this.statusWanted()) deadline = Math.min(deadline, this.lastPublishedAt + STATUS_EVERY_MS);
+    if (this.statusWanted()) deadline = Math.min(deadline, this.statusDueMs);
     if (this.timer !== null && this.armedForMs <= deadline) return;
     if (this.timer !== null) clearTimeout(this.timer);
     const delay = Math.min(Math.max(0, Math.ceil(deadline - performance.now())), SEED_REFRESH_MS);
