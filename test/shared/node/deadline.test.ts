@@ -244,27 +244,42 @@ describe('NodeCore.nextDeadlineMs (pure, simulated time)', () => {
     expect(old.ticks).toBe(6001);
   });
 
-  it('names the next thing due: a proposal expiry, a Raft heartbeat, a suspect peer every tick', () => {
+  it('names the next thing due: a Raft heartbeat, a suspect peer every tick, a proposal expiry', () => {
     const w = new World('deadline', 2);
     w.run(3000);
     const leader = w.cores[w.leader()]!;
-    const follower = w.cores[1 - w.leader()]!;
-    // A leader with a follower wakes for its heartbeats (4 ticks), never later.
+    const other = w.cores[1 - w.leader()]!;
+    // A leader with a peer (here a learner) wakes for its heartbeats (4 ticks), never later.
     expect(leader.nextDeadlineMs() - w.now).toBeLessThanOrEqual(4 * TICK_MS);
-    // Cut the follower off: the leader keeps heartbeating; once the follower is suspect it is
-    // re-evaluated every tick, as before.
-    w.crash(w.cores.indexOf(follower));
+    // Cut the peer off: once it is suspect it is re-evaluated every tick, as before.
+    w.crash(w.cores.indexOf(other));
     let suspectSeen = false;
     for (let t = w.now + TICK_MS; t <= w.now + 2000 && !suspectSeen; t += TICK_MS) {
       w.run(t);
-      suspectSeen = leader.status().members.some((m) => m.nodeId === follower.nodeId && m.health === 'suspect');
+      suspectSeen = leader.status().members.some((m) => m.nodeId === other.nodeId && m.health === 'suspect');
       if (suspectSeen) expect(leader.nextDeadlineMs() - w.now).toBeLessThanOrEqual(TICK_MS);
     }
     expect(suspectSeen).toBe(true);
-    // A proposal that cannot commit (no quorum of 2 without the follower) expires on time.
-    w.run(w.now + 3000);
-    const submitted = leader.setTarget(HA_THREE_TARGET);
-    expect('ticket' in submitted).toBe(true);
-    expect(leader.nextDeadlineMs()).toBeLessThanOrEqual(w.now + 5000);
+  });
+
+  it('wakes for a proposal expiry between gossip rounds, and settles it then', () => {
+    const w = new World('deadline', 1);
+    w.run(3000);
+    const core = w.cores[0]!;
+    expect(core.consensus!.isLeader()).toBe(true);
+    // A stuck disk: from now on the Ready is never persisted, so the proposal cannot commit.
+    const submittedAt = 3005;
+    let t = submittedAt;
+    core.tick(t);
+    const submitted = core.setTarget(HA_THREE_TARGET);
+    if (!('ticket' in submitted)) throw new Error(submitted.done.message);
+    let settledAt: number | null = null;
+    while (settledAt === null && t < submittedAt + 10_000) {
+      t = core.nextDeadlineMs();
+      core.tick(t);
+      if (core.takeEffects().settled.some((s) => s.ticket === submitted.ticket)) settledAt = t;
+    }
+    // Not at the next gossip round after it (8100): exactly at its deadline.
+    expect(settledAt).toBe(submittedAt + 5000);
   });
 });
