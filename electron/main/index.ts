@@ -59,6 +59,9 @@ if (!app.requestSingleInstanceLock()) {
         staticDir: path.join(distDir, 'renderer'),
         log: createEventLog((line) => process.stderr.write(line), 'text'),
         onStatus: (status) => ipc.publish('onDidChangeStatus', status),
+        // Nobody sees a minimized or hidden window: no status is built for it (it gets the
+        // current one as soon as it shows again).
+        statusWanted: () => mainWindow !== null && mainWindow.isVisible() && !mainWindow.isMinimized(),
       });
     } catch (error) {
       process.stderr.write(`revoada: the desktop node did not start: ${error instanceof Error ? error.message : String(error)}\n`);

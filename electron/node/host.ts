@@ -1,8 +1,11 @@
 // The node host: a thin adapter over the pure NodeCore (shared/node/core.ts), which holds the
 // gossip membership, the consensus node, the policy engine and all the glue between them. The host
 // owns what is not pure: the data directory and identity, the UDP socket (gossip), the Raft WAL and
-// authenticated TCP transport, one timer, DNS for seeds, and the console server. It runs the
-// core's Ready loop in the required order:
+// authenticated TCP transport, one timer, DNS for seeds, and the console server. The timer is
+// deadline-driven: every wake-up (the timer itself, or one batch of datagrams, Raft messages and
+// console commands) drains the core and arms one setTimeout for core.nextDeadlineMs() — the next
+// instant anything is due — so an idle node sleeps between gossip rounds instead of waking every
+// Raft tick (see wake()). It runs the core's Ready loop in the required order:
 //   send rd.messages → wal.save(rd) (fdatasync) → send rd.messagesAfterPersist → core.advance(rd)
 // and carries out the effects the core emits (datagrams, transport peers, log lines, settled
 // proposals). It runs unchanged in Electron main and in a plain Node process (`revoada node`).
@@ -47,12 +50,14 @@ export interface NodeHostOptions {
   readonly console: HostPort | null;
   readonly allowRemoteConsole: boolean;
   readonly log: EventLog;
-  /** Host loop period for status and policy (ms). */
+  /** Glue period: Raft peers and learners from gossip, advertised roles, log lines (ms, default 50). */
   readonly tickMs?: number;
   /** The built renderer served by the console server (default: dist/renderer next to the bundle). */
   readonly staticDir?: string;
-  /** Called with every changed status (Electron main forwards it over IPC). */
+  /** Called with every changed status (Electron main forwards it over IPC), at most every 100 ms. */
   readonly onStatus?: (status: NodeStatusDto) => void;
+  /** Whether anyone shows onStatus now (default: always); the status is not even built when not. */
+  readonly statusWanted?: () => boolean;
   /** A FabricStrategy (already validated) this node proposes once it leads, if it differs. */
   readonly strategy?: FabricStrategy;
 }
@@ -67,13 +72,22 @@ export interface ConsoleSettings {
 const RAFT_TICK_MS = 10;
 const SEED_REFRESH_MS = 60_000;
 const PROPOSAL_TIMEOUT_MS = 5000;
+/** Status pushes to console clients / Electron: this often on average (ms), and only when changed. */
+const STATUS_EVERY_MS = 100;
+/** A status push rides along a timer wake-up this close before it is due rather than waking on its own. */
+const STATUS_SLACK_MS = 25;
 
 export class NodeHost {
   private timer: NodeJS.Timeout | null = null;
+  /** The deadline the timer is armed for. */
+  private armedForMs = Infinity;
   private seedTimer: NodeJS.Timeout | null = null;
   private lastPublished = '';
-  private lastPublishedAt = 0;
+  /** When the next status push is due (kept in phase, so early pushes do not raise the rate). */
+  private statusDueMs = -Infinity;
   private scheduled = false;
+  /** A datagram arrived since the last core tick (the membership re-evaluates peers on a tick). */
+  private gossipSinceTick = false;
   private stopped = false;
   private stopping: Promise<void> | null = null;
   private readonly waiters = new Map<number, (r: CommandResult) => void>();
@@ -179,10 +193,9 @@ export class NodeHost {
         log.log({ level: 'info', layer: 'raft', event: 'secret.created', message: `created the cluster secret ${secretFile}; copy it to joining nodes (--secret-file)`, fields: { fingerprint: secret.fingerprint } });
       }
       const started = host;
-      host.timer = setInterval(() => started.onTick(), RAFT_TICK_MS);
       host.seedTimer = setInterval(() => void started.refreshSeeds(), SEED_REFRESH_MS);
       host.seedTimer.unref();
-      host.onTick();
+      host.wake(true);
       return host;
     } catch (error) {
       if (host) await host.stopLayers();
@@ -205,33 +218,67 @@ export class NodeHost {
   private onDatagram(msg: Buffer, from: SocketAddr): void {
     if (this.stopped) return;
     this.core.receiveGossip(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), from, performance.now());
+    this.gossipSinceTick = true;
     this.schedule();
   }
 
   private onRaft(m: Message): void {
     if (this.stopped) return;
-    this.core.receiveRaft(m);
+    this.core.receiveRaft(m, performance.now());
     this.schedule();
   }
 
-  private onTick(): void {
+  /**
+   * One wake-up: tick the core (whatever is due by now runs), drain it, push the status if due,
+   * and arm the timer for the core's next deadline. A wake-up for Raft messages or commands
+   * skips the tick, as the 10 ms loop did (Raft's own ticks are caught up in receiveRaft); one
+   * for datagrams ticks at once when that can change a peer's verdict (a peer not healthy, a new
+   * member), so it is re-evaluated without waiting for the next deadline.
+   */
+  private wake(timer: boolean): void {
     if (this.stopped) return;
-    this.core.tick(performance.now());
+    const gossip = this.gossipSinceTick && this.core.tickAfterGossip();
+    this.gossipSinceTick = false;
+    if (timer || gossip) this.core.tick(performance.now());
     this.process();
     const now = performance.now();
-    if (now - this.lastPublishedAt >= 100) {
-      this.lastPublishedAt = now;
+    // On a timer wake-up the push may come a little early (it rides a gossip round or heartbeat
+    // instead of waking on its own); input wake-ups are frequent in a mesh and wait until it is due.
+    if (this.statusWanted() && now >= this.statusDueMs - (timer ? STATUS_SLACK_MS : 0)) {
+      const next = this.statusDueMs + STATUS_EVERY_MS;
+      this.statusDueMs = next > now ? next : now + STATUS_EVERY_MS;
       this.publishStatus();
     }
+    this.arm();
   }
 
-  /** Batches everything that arrives in one turn of the event loop into one Ready (one fsync). */
+  /** One setTimeout for the next deadline; kept when it fires no later (an early wake-up is harmless). */
+  private arm(): void {
+    let deadline = this.core.nextDeadlineMs();
+    if (this.statusWanted()) deadline = Math.min(deadline, this.statusDueMs);
+    if (this.timer !== null && this.armedForMs <= deadline) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    const delay = Math.min(Math.max(0, Math.ceil(deadline - performance.now())), SEED_REFRESH_MS);
+    this.armedForMs = deadline;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.armedForMs = Infinity;
+      this.wake(true);
+    }, delay);
+  }
+
+  private statusWanted(): boolean {
+    if ((this.consoleServer?.clientCount() ?? 0) > 0) return true;
+    return this.options.onStatus !== undefined && (this.options.statusWanted?.() ?? true);
+  }
+
+  /** Batches everything that arrives in one turn of the event loop into one wake-up (one fsync). */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.process();
+      this.wake(false);
     });
   }
 
@@ -339,7 +386,7 @@ export class NodeHost {
 
   private async stopLayers(): Promise<void> {
     if (this.stopped) return;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     if (this.seedTimer) clearInterval(this.seedTimer);
     this.timer = null;
     this.seedTimer = null;

@@ -130,6 +130,14 @@ export class ConsensusNode {
     }
   }
 
+  /** Ticks until one can act (Raft timers, witness batch or retry); Infinity when none can. */
+  ticksUntilDue(): number {
+    const raft = this.raft.ticksUntilDue();
+    if (this.pendingWitness.size === 0) return raft;
+    const due = this.signedNew ? this.tuning.witnessBatchTicks : this.tuning.witnessRetryTicks;
+    return Math.min(raft, Math.max(1, due - this.witnessTicks));
+  }
+
   step(m: Message): void {
     this.raft.step(m);
   }

@@ -191,6 +191,24 @@ export class RaftMachine {
     else this.tickElection();
   }
 
+  /**
+   * How many more tick() calls until one can act (campaign, heartbeat, CheckQuorum): the ticks
+   * before it only count, so a host may sleep until then and run them late — as long as it catches
+   * them up before the next step(). Infinity when no tick can act: a follower that is not a voter,
+   * or a leader alone in its configuration.
+   */
+  ticksUntilDue(): number {
+    const conf = this.log.conf;
+    if (this.role === 'leader') {
+      const alone = this.progress.size === 1 && this.progress.has(this.id) && conf.voters.length === 1 && conf.voters[0] === this.id;
+      if (alone) return Infinity;
+      const quorumCheck = this.cfg.checkQuorum ? this.cfg.electionTicks - this.electionElapsed : Infinity;
+      return Math.max(1, Math.min(this.cfg.heartbeatTicks - this.heartbeatElapsed, quorumCheck));
+    }
+    if (!this.promotable()) return Infinity;
+    return Math.max(1, this.randomizedElectionTimeout - this.electionElapsed);
+  }
+
   /** Starts an election now (tests, leadership hand-over). */
   campaign(): void {
     this.hup();

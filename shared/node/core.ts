@@ -12,10 +12,13 @@
 //
 // No I/O, no clock, no randomness of its own: time comes in as monotonic milliseconds on every
 // call, wall time / HMAC / signatures / the PRNG through ports, and everything the node wants done
-// goes out as data. HOST LOOP (electron/node/host.ts and the simulator both do exactly this):
-//   core.tick(nowMs)                      — often (every raftTickMs is good)
+// goes out as data. HOST LOOP (electron/node/host.ts and the simulator both do this):
+//   core.tick(nowMs)                      — every raftTickMs (the simulator), or only at
+//                                           core.nextDeadlineMs() and after inputs (the host: one
+//                                           timer, re-armed after every wake; same behaviour)
 //   core.receiveGossip(bytes, from, nowMs) — each UDP datagram
-//   core.receiveRaft(msg)                 — each authenticated Raft message
+//   core.receiveRaft(msg, nowMs?)         — each authenticated Raft message (with nowMs, the Raft
+//                                           ticks a sleeping host skipped are caught up first)
 //   while (core.hasReady()) { const rd = core.ready();
 //     send(rd.messages); persist(rd) /* snapshot, entries, hard state, fsync */;
 //     send(rd.messagesAfterPersist); const snap = core.advance(rd, nowMs); if (snap) persistSnapshot(snap); }
@@ -143,6 +146,12 @@ interface Pending {
 
 const RAFT_ADDR = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/;
 
+/** The next run of a periodic task that is due now: one period on (its phase kept), or a period from now if it fell behind. */
+function nextPeriod(dueMs: number, periodMs: number, nowMs: number): number {
+  const next = dueMs + periodMs;
+  return next > nowMs ? next : nowMs + periodMs;
+}
+
 function constantTimeEqualHex(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
@@ -161,8 +170,22 @@ export class NodeCore {
   private readonly policyEveryMs: number;
   private readonly startMs: number;
   private raftTicksDone = 0;
+  /** The Raft tick the host planned to wake for (nextDeadlineMs): ticks before it were skipped on purpose. */
+  private raftPlannedTick = 0;
   private nextGlueMs: number;
   private nextPolicyMs: number;
+  /**
+   * Something the glue reads may have changed since it last ran (an input, a membership event, a
+   * Raft tick that acted, a Ready). A clean glue run is a no-op, so it waits for the policy period.
+   */
+  private glueDirty = true;
+  /** When the membership runs its next gossip round (its own schedule, mirrored for nextDeadlineMs). */
+  private nextRoundMs: number;
+  private lastMembershipTickMs: number;
+  /** membershipDeadlineMs() as of the last membership tick or datagram (null: to compute). */
+  private membershipDueMs: number | null = null;
+  /** Every peer was healthy at the last look and no membership event came since (see tickAfterGossip). */
+  private membershipSettled = false;
   private nowMs: number;
   private readonly myProof: string | null;
 
@@ -198,6 +221,8 @@ export class NodeCore {
     this.policyEveryMs = options.policyEveryMs ?? 250;
     this.nextGlueMs = nowMs + this.glueEveryMs;
     this.nextPolicyMs = nowMs + this.policyEveryMs;
+    this.nextRoundMs = nowMs;
+    this.lastMembershipTickMs = nowMs;
     this.policy = new PolicyEngine({ target: HOMELAB_TARGET, ...(options.damping ? { damping: options.damping } : {}) });
     if (options.secret !== null) {
       const node = new ConsensusNode({
@@ -235,45 +260,107 @@ export class NodeCore {
   /** Advances every layer to `nowMs` (monotonic ms): Raft ticks, a gossip round, glue, policy. */
   tick(nowMs: number): void {
     this.nowMs = Math.max(this.nowMs, nowMs);
-    const node = this.consensus;
-    if (node) {
-      // Ticks follow the clock (a late timer catches up, at most 10 ticks at once).
-      const due = Math.floor((this.nowMs - this.startMs) / this.raftTickMs);
-      const n = Math.min(due - this.raftTicksDone, 10);
-      for (let i = 0; i < n; i++) node.tick();
-      this.raftTicksDone = Math.max(this.raftTicksDone + Math.max(n, 0), due);
-    }
+    this.catchUpRaft();
+    const cadence = this.timing().gossipCadenceMs;
+    if (this.nowMs >= this.nextRoundMs) this.nextRoundMs = Math.max(this.nextRoundMs + cadence, this.nowMs + cadence / 2);
     this.membership.tick(this.nowMs);
+    this.lastMembershipTickMs = this.nowMs;
+    this.membershipDueMs = null;
+    this.membershipSettled = false;
     this.flushGossip();
     if (this.nowMs >= this.nextGlueMs) {
-      this.nextGlueMs = this.nowMs + this.glueEveryMs;
-      const gossip = this.gossipMembers();
-      this.connectLayers(gossip);
-      // The policy runs every policyEveryMs, and at once on the leader when the applied shape
-      // moved: a dead voter's replacement needs two voter changes in turn (Raft takes one at a
-      // time), so the second is proposed as soon as the first commits, not a policy period later.
-      const applied = node?.state.shape.lastAppliedIndex ?? 0;
-      const shapeMoved = applied !== this.policyShapeIndex && node?.isLeader() === true;
-      if (shapeMoved || this.nowMs >= this.nextPolicyMs) {
-        if (this.nowMs >= this.nextPolicyMs) this.nextPolicyMs = this.nowMs + this.policyEveryMs;
-        this.policyShapeIndex = applied;
-        this.runPolicy(gossip);
-      }
-      this.logRaft();
+      this.nextGlueMs = nextPeriod(this.nextGlueMs, this.glueEveryMs, this.nowMs);
+      if (this.glueDirty || this.seedWarningPending() || this.nowMs >= this.nextPolicyMs) this.glue();
     }
     this.expireProposals();
+  }
+
+  /** Peers and learners from gossip, our roles into gossip, the policy when due, log lines. */
+  private glue(): void {
+    const node = this.consensus;
+    this.glueDirty = false;
+    const gossip = this.gossipMembers();
+    this.connectLayers(gossip);
+    // The policy runs every policyEveryMs, and at once on the leader when the applied shape
+    // moved: a dead voter's replacement needs two voter changes in turn (Raft takes one at a
+    // time), so the second is proposed as soon as the first commits, not a policy period later.
+    const applied = node?.state.shape.lastAppliedIndex ?? 0;
+    const shapeMoved = applied !== this.policyShapeIndex && node?.isLeader() === true;
+    if (shapeMoved || this.nowMs >= this.nextPolicyMs) {
+      if (this.nowMs >= this.nextPolicyMs) this.nextPolicyMs = nextPeriod(this.nextPolicyMs, this.policyEveryMs, this.nowMs);
+      this.policyShapeIndex = applied;
+      this.runPolicy(gossip);
+    }
+    this.logRaft();
+  }
+
+  /** The "no seed answered in 10 s" warning may still be due (the glue checks it every period). */
+  private seedWarningPending(): boolean {
+    return !this.seedWarned && this.o.seeds.length > 0 && this.nowMs - this.startMs <= 10_000;
   }
 
   /** One UDP datagram and its source address; never throws. */
   receiveGossip(bytes: Uint8Array, from: SocketAddr, nowMs: number): void {
     this.nowMs = Math.max(this.nowMs, nowMs);
+    this.glueDirty = true;
+    const events = this.outEvents.length;
     this.membership.receive(bytes, from, this.nowMs);
     this.flushGossip();
+    if (this.outEvents.length !== events) {
+      this.membershipSettled = false;
+      this.membershipDueMs = null;
+    } else if (this.membershipDueMs !== null) {
+      // A heartbeat heard now can move that peer's verdict no earlier than now + timeout (its
+      // silence restarts; m ≥ 1); stalls seen here only push verdicts later.
+      this.membershipDueMs = Math.min(this.membershipDueMs, this.nowMs + this.timing().failureDetectorTimeoutMs);
+    }
   }
 
-  /** One authenticated Raft message (the transport checked who sent it). */
-  receiveRaft(m: Message): void {
+  /**
+   * Whether a tick right after the datagrams received so far can change a peer's verdict: some
+   * peer is not healthy (a heartbeat may revive it) or the datagrams created or changed a member.
+   * When false, every peer was healthy and stays so until nextDeadlineMs(): the host may leave the
+   * tick to that deadline. (True until nextDeadlineMs() has looked after the last tick.)
+   */
+  tickAfterGossip(): boolean {
+    return !this.membershipSettled;
+  }
+
+  /**
+   * One authenticated Raft message (the transport checked who sent it). With `nowMs`, the Raft
+   * ticks due by then run first, so a host that sleeps between deadlines steps every message
+   * against timers as current as a host that ticks every raftTickMs.
+   */
+  receiveRaft(m: Message, nowMs?: number): void {
+    if (nowMs !== undefined) {
+      this.nowMs = Math.max(this.nowMs, nowMs);
+      this.catchUpRaft();
+    }
+    this.glueDirty = true;
     this.consensus?.step(m);
+  }
+
+  /**
+   * The next instant (monotonic ms, as passed to tick) at which tick() has work that cannot wait:
+   * a Raft tick that can act (heartbeat, CheckQuorum, election, witness batch), the next gossip
+   * round, the earliest moment a peer's health verdict can change (every raftTickMs while one is
+   * suspect, as before), the membership's stall guard (a tick at least every half cadence), the
+   * glue/policy period and the first proposal expiry. A host that ticks only at this instant and
+   * after its inputs (receiveRaft with nowMs) behaves as one that ticks every raftTickMs: the ticks
+   * it sleeps through would have changed nothing but counters, which tick() catches up.
+   */
+  nextDeadlineMs(): number {
+    // Only the membership's own calls move its deadline (a Raft message or a command does not).
+    if (this.membershipDueMs === null || this.membershipDueMs <= this.nowMs) this.membershipDueMs = this.membershipDeadlineMs();
+    let next = Math.min(this.nextRoundMs, this.glueDeadlineMs(), this.membershipDueMs);
+    const node = this.consensus;
+    if (node) {
+      const ticks = node.ticksUntilDue();
+      if (Number.isFinite(ticks)) next = Math.min(next, this.startMs + (this.raftTicksDone + ticks) * this.raftTickMs);
+    }
+    for (const list of this.pending.values()) for (const p of list) next = Math.min(next, p.deadlineMs);
+    if (node) this.raftPlannedTick = Math.floor((next - this.startMs) / this.raftTickMs);
+    return next;
   }
 
   // ---- Raft ready / advance -----------------------------------------------------------------
@@ -294,6 +381,7 @@ export class NodeCore {
   advance(rd: Ready): Snapshot | null {
     const node = this.consensus;
     if (!node) return null;
+    this.glueDirty = true;
     node.advance(rd);
     if (rd.committed.length > 0 || rd.snapshot) this.settleApplied();
     this.settleLost();
@@ -454,12 +542,75 @@ export class NodeCore {
     return this.policy.isFlapping(id, this.nowMs - this.startMs);
   }
 
+  // ---- timing -------------------------------------------------------------------------------
+
+  private timing(): FabricStrategy['membership'] {
+    return this.o.timing ?? PRESCRIBED_HOMELAB.membership;
+  }
+
+  /** Runs the Raft ticks due by now (a late or sleeping host catches up; see nextDeadlineMs). */
+  private catchUpRaft(): void {
+    const node = this.consensus;
+    if (!node) return;
+    const due = Math.floor((this.nowMs - this.startMs) / this.raftTickMs);
+    // Ticks up to the planned wake-up were skipped on purpose (none could act); past it the timer
+    // was late, and as before a late timer catches up at most 10 ticks at once (after a stall,
+    // the node does not fire every election timeout it slept through).
+    const limit = Math.max(this.raftPlannedTick - 1 - this.raftTicksDone, 0) + 10;
+    const n = Math.min(due - this.raftTicksDone, limit);
+    if (n <= 0) return;
+    if (n >= node.ticksUntilDue()) this.glueDirty = true;
+    for (let i = 0; i < n; i++) node.tick();
+    this.raftTicksDone = Math.max(this.raftTicksDone + Math.max(n, 0), due);
+  }
+
+  /** The start of the first Raft tick period after now (the granularity the host ticked at before). */
+  private nextTickMs(): number {
+    return this.startMs + (Math.floor((this.nowMs - this.startMs) / this.raftTickMs) + 1) * this.raftTickMs;
+  }
+
+  /**
+   * The earliest time a peer's verdict can change with no input: a healthy peer turns suspect only
+   * once phi > threshold·m and silence > timeout·m (m = the local-health multiplier), i.e. at
+   * lastArrival + m·max(timeout, threshold·mean), where mean = silence / phi. A suspect peer (or
+   * one without a sampled interval) is re-evaluated every Raft tick period; a dead one changes only
+   * when it is heard again (an input). Rounded up to the tick grid the host used to tick on.
+   */
+  private membershipDeadlineMs(): number {
+    const timing = this.timing();
+    const view = this.membership.view(this.nowMs);
+    const m = 1 + view.localHealthScore;
+    let at = Infinity;
+    this.membershipSettled = view.members.every((p) => p.isSelf || p.superseded || p.health === 'healthy');
+    for (const p of view.members) {
+      if (p.isSelf || p.superseded || p.health === 'dead') continue;
+      if (p.health !== 'healthy' || p.phi === null || p.lastHeardAgeMs === null) return this.nextTickMs();
+      const mean = p.phi > 0 ? p.lastHeardAgeMs / p.phi : 0;
+      at = Math.min(at, this.nowMs - p.lastHeardAgeMs + m * Math.max(timing.failureDetectorTimeoutMs, timing.phiThreshold * mean));
+    }
+    if (!Number.isFinite(at)) return Infinity;
+    // A hair earlier than computed (float error must never make us late), on the tick grid.
+    const grid = this.startMs + Math.ceil((at - 1e-6 - this.startMs) / this.raftTickMs) * this.raftTickMs;
+    // With a live peer, also tick at least every half cadence: the membership reads a longer gap
+    // between calls (past cadence + 50 ms) as our own stall, so a late timer must not look like one.
+    const guard = this.lastMembershipTickMs + timing.gossipCadenceMs / 2;
+    return Math.min(guard, grid > this.nowMs ? grid : this.nextTickMs());
+  }
+
+  /** The next glue run that has work: the next period when dirty, else the one that runs the policy. */
+  private glueDeadlineMs(): number {
+    if (this.glueDirty || this.seedWarningPending()) return this.nextGlueMs;
+    const periods = Math.max(0, Math.ceil((this.nextPolicyMs - this.nextGlueMs) / this.glueEveryMs - 1e-9));
+    return this.nextGlueMs + periods * this.glueEveryMs;
+  }
+
   // ---- glue ---------------------------------------------------------------------------------
 
   private flushGossip(): void {
     const out = this.membership.drainOutbox();
     if (out.length > 0) this.outDatagrams.push(...out);
     const events = this.membership.drainEvents();
+    if (events.length > 0) this.glueDirty = true;
     for (const e of events) {
       this.outEvents.push(e);
       if (e.kind !== 'health') continue;
