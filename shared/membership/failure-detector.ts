@@ -414,6 +414,27 @@ export class PeerDetector {
     this.joined = false;
   }
 
+  /**
+   * The earliest instant at which evaluate() can change this detector while no new evidence
+   * arrives: now when it is not healthy (suspicion, confirmation and probes move every call);
+   * else the first instant past our suspect limit or past chitchat's phi threshold (its window is
+   * cleared then). Infinity when nothing is pending.
+   */
+  nextChangeMs(nowMs: number, s: DetectorSettings, multiplier: number): number {
+    if (this.health === 'dead') return this.chitchatDead ? Infinity : this.chitchatDeadAtMs(s);
+    if (this.health !== 'healthy') return nowMs;
+    const limit = this.suspectAfterMs(s, multiplier);
+    if (limit === null || this.lastEvidenceMs === null) return nowMs;
+    return Math.min(this.lastEvidenceMs + limit, this.chitchatDead ? Infinity : this.chitchatDeadAtMs(s));
+  }
+
+  /** When chitchat's phi passes its threshold (Infinity before its first interval). */
+  private chitchatDeadAtMs(s: DetectorSettings): number {
+    const mean = this.window.mean(s.initialIntervalMs);
+    if (mean === null || this.lastArrivalMs === null) return Infinity;
+    return this.lastArrivalMs + s.phiThreshold * mean;
+  }
+
   /** chitchat's liveness update: when it turns a live node dead it clears the window (it keeps the
    *  arrival time). */
   private updateChitchat(nowMs: number, s: DetectorSettings): void {

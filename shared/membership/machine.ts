@@ -396,6 +396,22 @@ export class Membership {
     this.evaluate(nowMs);
   }
 
+  /**
+   * The earliest instant at which tick() has work: the next gossip round, or the first moment a
+   * peer's verdict can change without new evidence (now while one is suspect or new: probes and
+   * confirmations move every call). Hosts that sleep between inputs wake then.
+   */
+  nextDeadlineMs(nowMs: number): number {
+    let at = this.nextRoundMs;
+    const m = this.localHealth.multiplier;
+    for (const r of this.records.values()) {
+      if (r.key === this.selfKey || r.superseded) continue;
+      at = Math.min(at, r.detector.nextChangeMs(nowMs, this.detector, m));
+      if (at <= nowMs) return nowMs;
+    }
+    return at;
+  }
+
   receive(bytes: Uint8Array, from: SocketAddr, nowMs: number): void {
     this.observeClock(nowMs);
     this.counters.datagramsIn++;

@@ -179,8 +179,6 @@ export class NodeCore {
    * Raft tick that acted, a Ready). A clean glue run is a no-op, so it waits for the policy period.
    */
   private glueDirty = true;
-  /** When the membership runs its next gossip round (its own schedule, mirrored for nextDeadlineMs). */
-  private nextRoundMs: number;
   private lastMembershipTickMs: number;
   /** membershipDeadlineMs() as of the last membership tick or datagram (null: to compute). */
   private membershipDueMs: number | null = null;
@@ -221,7 +219,6 @@ export class NodeCore {
     this.policyEveryMs = options.policyEveryMs ?? 250;
     this.nextGlueMs = nowMs + this.glueEveryMs;
     this.nextPolicyMs = nowMs + this.policyEveryMs;
-    this.nextRoundMs = nowMs;
     this.lastMembershipTickMs = nowMs;
     this.policy = new PolicyEngine({ target: HOMELAB_TARGET, ...(options.damping ? { damping: options.damping } : {}) });
     if (options.secret !== null) {
@@ -261,8 +258,6 @@ export class NodeCore {
   tick(nowMs: number): void {
     this.nowMs = Math.max(this.nowMs, nowMs);
     this.catchUpRaft();
-    const cadence = this.timing().gossipCadenceMs;
-    if (this.nowMs >= this.nextRoundMs) this.nextRoundMs = Math.max(this.nextRoundMs + cadence, this.nowMs + cadence / 2);
     this.membership.tick(this.nowMs);
     this.lastMembershipTickMs = this.nowMs;
     this.membershipDueMs = null;
@@ -352,7 +347,7 @@ export class NodeCore {
   nextDeadlineMs(): number {
     // Only the membership's own calls move its deadline (a Raft message or a command does not).
     if (this.membershipDueMs === null || this.membershipDueMs <= this.nowMs) this.membershipDueMs = this.membershipDeadlineMs();
-    let next = Math.min(this.nextRoundMs, this.glueDeadlineMs(), this.membershipDueMs);
+    let next = Math.min(this.glueDeadlineMs(), this.membershipDueMs);
     const node = this.consensus;
     if (node) {
       const ticks = node.ticksUntilDue();
@@ -577,23 +572,17 @@ export class NodeCore {
    * when it is heard again (an input). Rounded up to the tick grid the host used to tick on.
    */
   private membershipDeadlineMs(): number {
-    const timing = this.timing();
     const view = this.membership.view(this.nowMs);
-    const m = 1 + view.localHealthScore;
-    let at = Infinity;
     this.membershipSettled = view.members.every((p) => p.isSelf || p.superseded || p.health === 'healthy');
-    for (const p of view.members) {
-      if (p.isSelf || p.superseded || p.health === 'dead') continue;
-      if (p.health !== 'healthy' || p.phi === null || p.lastHeardAgeMs === null) return this.nextTickMs();
-      const mean = p.phi > 0 ? p.lastHeardAgeMs / p.phi : 0;
-      at = Math.min(at, this.nowMs - p.lastHeardAgeMs + m * Math.max(timing.failureDetectorTimeoutMs, timing.phiThreshold * mean));
-    }
+    const at = this.membership.nextDeadlineMs(this.nowMs);
     if (!Number.isFinite(at)) return Infinity;
+    if (at <= this.nowMs) return this.nextTickMs();
     // A hair earlier than computed (float error must never make us late), on the tick grid.
     const grid = this.startMs + Math.ceil((at - 1e-6 - this.startMs) / this.raftTickMs) * this.raftTickMs;
     // With a live peer, also tick at least every half cadence: the membership reads a longer gap
     // between calls (past cadence + 50 ms) as our own stall, so a late timer must not look like one.
-    const guard = this.lastMembershipTickMs + timing.gossipCadenceMs / 2;
+    const live = view.members.some((p) => !p.isSelf && !p.superseded && p.health !== 'dead');
+    const guard = live ? this.lastMembershipTickMs + this.timing().gossipCadenceMs / 2 : Infinity;
     return Math.min(guard, grid > this.nowMs ? grid : this.nextTickMs());
   }
 
