@@ -22,9 +22,13 @@
 // Voters are the holders of the `etcd` role. A RoleAssignment that grants etcd carries the
 // `add-voter` change and one that relinquishes it carries `add-learner`, in the SAME entry, so the
 // role change and the membership change commit atomically. Other members are learners.
-// Witnesses: a voter that applies a block signed by someone else co-signs it and proposes the
-// signature as a `witness` entry (forwarded to the leader); signatures therefore reach every node's
-// chain through the log, in the same order everywhere, and survive restarts and snapshots.
+// Witnesses: a voter that applies a block signed by someone else (after verifying the leader's
+// signature: a block whose signature fails is a fault, neither chained nor co-signed) co-signs it and
+// proposes the signature as a `witness` entry (forwarded to the leader); signatures therefore reach
+// every node's chain through the log, in the same order everywhere, and survive restarts and
+// snapshots. The leader verifies each co-signature before admitting it into the log (a bad or
+// unplaceable one is dropped; the witness re-proposes what does not show up); nodes applying the
+// log trust what it admitted, so every witness signature is verified once, not on every node.
 
 import { blockHashHex, signBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
 import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
@@ -131,7 +135,38 @@ export class ConsensusNode {
   }
 
   step(m: Message): void {
+    if (m.type === 'prop' && this.raft.role === 'leader' && m.to === this.id) {
+      const admitted = this.admitProposal(m);
+      if (admitted) this.raft.step(admitted);
+      return;
+    }
     this.raft.step(m);
+  }
+
+  /**
+   * Leader, for proposals forwarded by other members: keeps only co-signatures that verify against
+   * a block in our chain (see the header). Every forwarded entry is decoded — whatever its spelling,
+   * no witness command reaches the log unchecked.
+   */
+  private admitProposal(m: Message): Message | null {
+    const entries: Entry[] = [];
+    for (const e of m.entries) {
+      const d = e.data.length > 0 ? decodeCommand(e.data) : null;
+      if (!d || !d.ok || d.value.kind !== 'witness') {
+        entries.push(e);
+        continue;
+      }
+      const seen = new Set<string>();
+      const kept = d.value.signatures.filter((w) => {
+        const key = `${w.index}:${w.witness}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return this.state.admissibleWitness(w.index, w);
+      });
+      if (kept.length === 0) continue;
+      entries.push(kept.length === d.value.signatures.length ? e : { ...e, data: encodeCommand({ kind: 'witness', signatures: kept }) });
+    }
+    return entries.length === 0 ? null : { ...m, entries };
   }
 
   leader(): NodeId | null {

@@ -53,7 +53,9 @@ export class ReplicatedState {
 
   /**
    * `self`: signatures made by this node's own key were produced here and are not re-verified
-   * (they are valid by construction; every other signature is verified at apply time).
+   * (they are valid by construction). Leader signatures of blocks are verified at apply time.
+   * Witness signatures in `witness` entries are verified once, by the leader that admits them into
+   * the log (see admissibleWitness); applying the log trusts them, as restoring a snapshot does.
    */
   constructor(private readonly verifier: Ed25519Verifier, private readonly self: NodeId | null = null) {}
 
@@ -107,7 +109,10 @@ export class ReplicatedState {
       case 'member':
         break; // membership lives in the Raft configuration
       case 'witness':
-        for (const w of cmd.signatures) this.addWitness(w.index, { witness: w.witness, signature: w.signature });
+        for (const w of cmd.signatures) {
+          const c = this.chainByIndex.get(w.index);
+          if (c) this.addWitnessTo(c, { witness: w.witness, signature: w.signature }, false);
+        }
         break;
     }
     return { kind: 'applied', command: cmd };
@@ -130,21 +135,28 @@ export class ReplicatedState {
     }
     const c: ChainBlock = { block: { ...block, witnessSignatures: [] }, hash: toHex(blake3(canonical)), witnesses: [] };
     canonicalCache.set(c, canonical);
-    for (const w of block.witnessSignatures) this.addWitnessTo(c, w);
+    for (const w of block.witnessSignatures) this.addWitnessTo(c, w, true);
     this.chain.push(c);
     this.chainByIndex.set(entry.index, c);
     return null;
   }
 
-  private addWitness(index: number, w: WitnessSignature): void {
+  /**
+   * Leader-side admission of a co-signature into the log: the block at `index` is in this state,
+   * the witness is not its leader and has not co-signed it yet, and the signature verifies.
+   */
+  admissibleWitness(index: number, w: WitnessSignature): boolean {
     const c = this.chainByIndex.get(index);
-    if (c) this.addWitnessTo(c, w);
+    return c !== undefined && this.acceptsWitness(c, w, true);
   }
 
-  private addWitnessTo(c: ChainBlock, w: WitnessSignature): void {
-    if (w.witness === c.block.leader || c.witnesses.some((x) => x.witness === w.witness)) return;
-    if (w.witness !== this.self && !this.verifier.verify(nodeIdToBytes(w.witness), canonicalOf(c), w.signature)) return;
-    c.witnesses.push(w);
+  private acceptsWitness(c: ChainBlock, w: WitnessSignature, verify: boolean): boolean {
+    if (w.witness === c.block.leader || c.witnesses.some((x) => x.witness === w.witness)) return false;
+    return !verify || w.witness === this.self || this.verifier.verify(nodeIdToBytes(w.witness), canonicalOf(c), w.signature);
+  }
+
+  private addWitnessTo(c: ChainBlock, w: WitnessSignature, verify: boolean): void {
+    if (this.acceptsWitness(c, w, verify)) c.witnesses.push(w);
   }
 
   // ------------------------------------------------------------- snapshots

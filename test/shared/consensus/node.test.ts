@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { blockHashHex, ZERO_HASH_HEX } from '../../../shared/attestation/block';
-import { decodeCommand } from '../../../shared/consensus/commands';
+import { decodeCommand, encodeCommand } from '../../../shared/consensus/commands';
 import { ConsensusNode } from '../../../shared/consensus/node';
 import { ReplicatedState } from '../../../shared/consensus/replicated-state';
 import { utf8Encode } from '../../../shared/kit/bytes';
@@ -13,9 +13,24 @@ import { promote, demote } from '../../../shared/types/roles';
 import { HA_THREE_TARGET } from '../../../shared/types/target';
 import { nodeEd25519, nodeSignerFromSeed } from '../../../electron/node/ed25519-node';
 
-function makeNode(seed: number): ConsensusNode {
-  const s = new Uint8Array(32).fill(seed);
-  return new ConsensusNode({ signer: nodeSignerFromSeed(s), verifier: nodeEd25519, clock: { nowMs: () => 1_700_000_000_000 + seed }, prng: new Prng(seed) });
+function makeNode(seed: number, forge?: { on: boolean }): ConsensusNode {
+  const s = nodeSignerFromSeed(new Uint8Array(32).fill(seed));
+  // `forge.on`: this node's signatures are garbage (a broken or impersonated leader key).
+  const signer = forge ? { publicKey: s.publicKey, sign: (m: Uint8Array): Uint8Array => (forge.on ? new Uint8Array(64).fill(7) : s.sign(m)) } : s;
+  return new ConsensusNode({ signer, verifier: nodeEd25519, clock: { nowMs: () => 1_700_000_000_000 + seed }, prng: new Prng(seed) });
+}
+
+/** a leads; b and c are voters (etcd holders). */
+function threeVoters(forge?: { on: boolean }): ConsensusNode[] {
+  const all = [makeNode(1, forge), makeNode(2), makeNode(3)];
+  const [a, b, c] = all as [ConsensusNode, ConsensusNode, ConsensusNode];
+  a.bootstrap();
+  drain(all);
+  for (let i = 0; i < 30 && !a.isLeader(); i++) { a.tick(); drain(all); }
+  for (const n of [b, c]) { a.addLearner(n.id); drain(all); a.proposeRole(promote(n.id, ['etcd'], 'scaling_up')); drain(all); }
+  for (let i = 0; i < 25; i++) { for (const n of all) n.tick(); drain(all); }
+  expect(a.raft.conf().voters.length).toBe(3);
+  return all;
 }
 
 function drain(nodes: ConsensusNode[]): void {
@@ -104,5 +119,54 @@ describe('ConsensusNode', () => {
     const outcome = st.apply({ term: 1, index: 1, data: utf8Encode('{"kind":"role"') });
     expect(outcome.kind).toBe('fault');
     expect(st.faults.length).toBe(1);
+  });
+
+  it('a follower acknowledges an entry before checking its block, then neither chains nor co-signs a block whose leader signature fails', () => {
+    const forge = { on: false };
+    const all = threeVoters(forge);
+    const [a, b] = all as [ConsensusNode, ConsensusNode, ConsensusNode];
+    const height = b.state.chain.length;
+    forge.on = true;
+    a.proposeRole(promote(a.id, ['observer'], 'operator'));
+    const index = a.raft.log.lastIndex();
+    // Leader → b: the append carrying the forged block.
+    const toB = (): ReturnType<ConsensusNode['ready']>['messages'] => {
+      const rd = a.ready();
+      a.advance(rd);
+      return [...rd.messages, ...rd.messagesAfterPersist].filter((m) => m.to === b.id);
+    };
+    for (const m of toB()) b.step(m);
+    const rd = b.ready();
+    // The acknowledgement leaves with the entry's persistence; the signature is checked only when
+    // the entry is applied, after the commit index reaches b.
+    expect(rd.messagesAfterPersist.some((m) => m.type === 'app-resp' && !m.reject && m.index >= index)).toBe(true);
+    b.advance(rd);
+    drain(all);
+    for (let i = 0; i < 40; i++) { for (const n of all) n.tick(); drain(all); }
+    expect(b.state.appliedIndex).toBeGreaterThanOrEqual(index);
+    expect(b.state.faults.some((f) => f.includes(`entry ${index}`) && f.includes('signature'))).toBe(true);
+    expect(b.state.blockAt(index)).toBeUndefined();
+    expect(b.state.chain.length).toBe(height);
+    // No co-signature for the forged block from b (or anyone) ever reached the log.
+    for (const n of all) expect(n.state.blockAt(index)?.witnesses ?? []).toEqual([]);
+  });
+
+  it('the leader admits only co-signatures that verify; applying the log trusts what it admitted', () => {
+    const all = threeVoters();
+    const [a, b, c] = all as [ConsensusNode, ConsensusNode, ConsensusNode];
+    a.proposeRole(promote(a.id, ['worker'], 'operator'));
+    const index = a.raft.log.lastIndex();
+    drain(all);
+    expect(a.state.blockAt(index)).toBeDefined();
+    // c proposes a forged co-signature in b's name for the block (and b's real one is still due).
+    const forged = encodeCommand({ kind: 'witness', signatures: [{ index, witness: b.id, signature: new Uint8Array(64).fill(9) }] });
+    const before = a.raft.log.lastIndex();
+    a.step({ type: 'prop', from: c.id, to: a.id, term: 0, logTerm: 0, index: 0, commit: 0, reject: false, rejectHint: 0, snapshot: null, entries: [{ term: 0, index: 0, data: forged }] });
+    expect(a.raft.log.lastIndex()).toBe(before); // dropped, never appended
+    for (let i = 0; i < 40; i++) { for (const n of all) n.tick(); drain(all); }
+    // The genuine co-signatures arrived through the log and are identical everywhere.
+    const witnesses = a.state.blockAt(index)!.witnesses.map((w) => w.witness).sort();
+    expect(witnesses).toEqual([b.id, c.id].sort());
+    for (const n of [b, c]) expect(n.state.encode()).toEqual(a.state.encode());
   });
 });
