@@ -49,7 +49,7 @@ export class RaftHost {
   private readonly tickBase = performance.now();
   private ticksDone = 0;
 
-  private constructor(readonly wal: Wal, readonly transport: RaftTransport, node: ConsensusNode, private readonly tickMs: number) {
+  private constructor(readonly wal: Wal, readonly transport: RaftTransport, node: ConsensusNode, private readonly tickMs: number, private readonly onNotice?: (text: string) => void) {
     this.node = node;
   }
 
@@ -58,14 +58,14 @@ export class RaftHost {
     const seed = randomBytes(4).readUInt32LE(0);
     const node = new ConsensusNode({
       signer: o.signer, verifier: o.verifier, prng: new Prng(seed), clock: { nowMs: () => Date.now() },
-      tuning: { electionTicks: 20, heartbeatTicks: 4, witnessBatchTicks: 20, witnessRetryTicks: 100, ...o.tuning },
+      tuning: { electionTicks: 20, heartbeatTicks: 4, witnessBatchTicks: 20, witnessRetryTicks: 100, snapshotIntervalEntries: 10_000, ...o.tuning },
     }, wal.restored);
     let host: RaftHost | null = null;
     const transport = await RaftTransport.listen({
       id: node.id, secret: o.secret, host: o.host, port: o.port, onNotice: o.onNotice,
       onMessage: (m: Message) => host?.receive(m),
     });
-    host = new RaftHost(wal, transport, node, o.tickMs ?? 5);
+    host = new RaftHost(wal, transport, node, o.tickMs ?? 5, o.onNotice);
     if (o.bootstrap) {
       const empty = wal.restored.entries.length === 0 && wal.restored.snapshot === null;
       if (empty) node.bootstrap();
@@ -127,7 +127,10 @@ export class RaftHost {
       this.transport.send(rd.messagesAfterPersist);
       this.node.advance(rd);
       if (rd.committed.length > 0) this.settle();
-      if (this.node.shouldCompact()) this.wal.saveSnapshot(this.node.compact());
+      // Compaction never stalls the loop: the snapshot file is written in the background.
+      if (this.node.shouldCompact() && !this.wal.snapshotPending) {
+        this.wal.saveSnapshotInBackground(this.node.compact(), (e) => this.onNotice?.(`raft: snapshot not saved (the log keeps everything): ${e.message}`));
+      }
     }
     this.settleLost();
   }

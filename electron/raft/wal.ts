@@ -7,7 +7,8 @@
 //
 // Durability rules (what the host relies on): save(ready) writes the snapshot (atomically), then one
 // write() of all entry records followed by the hard-state record, then fdatasync — and only then
-// returns, so votes and acknowledgements leave after their state is on disk.
+// returns, so votes and acknowledgements leave after their state is on disk. A hard state that only
+// moves the commit index is neither written nor synced at once: it rides on the next write (or close).
 //
 // Recovery: a damaged LAST record (length beyond end of file, short header, bad checksum on the
 // final record, or a zero-filled tail) is a torn write: the file is truncated to the last good
@@ -16,7 +17,8 @@
 // Compaction: after a snapshot is saved, the log is rewritten (tmp + fsync + rename + fsync dir)
 // with only the hard state and the entries after the snapshot.
 
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
@@ -32,6 +34,8 @@ const KIND_HARD_STATE = 2;
 const HEADER = 8;
 const RECORD_MAX = 256 << 20;
 const SNAP_MAGIC = [0x52, 0x56, 0x53, 0x4e]; // "RVSN"
+/** A background compaction rewrites the log only past this size (see saveSnapshotInBackground). */
+const LOG_REWRITE_BYTES = 8 << 20;
 
 export class WalCorruptionError extends Error {
   override name = 'WalCorruptionError';
@@ -58,6 +62,17 @@ function record(kind: number, payload: Uint8Array): Uint8Array {
   out.set(payload, HEADER + 1);
   view.setUint32(4, crcOf(out.subarray(HEADER)), true);
   return out;
+}
+
+function snapshotFile(snap: Snapshot): Uint8Array {
+  const body = encodeSnapshot(snap);
+  const file = new Uint8Array(12 + body.length);
+  file.set(SNAP_MAGIC, 0);
+  const view = new DataView(file.buffer);
+  view.setUint32(4, crcOf(body), true);
+  view.setUint32(8, body.length, true);
+  file.set(body, 12);
+  return file;
 }
 
 interface Replayed {
@@ -137,7 +152,9 @@ export class Wal {
   readonly report: WalOpenReport;
   readonly restored: RestoredState;
   private closed = false;
-  private unsynced = false;
+  /** this.hardState moved (commit index only) since it was last written. */
+  private unwritten = false;
+  private backgroundSnapshot = false;
   /** Number of fdatasync calls (tests and the benchmark report it). */
   syncs = 0;
   private size: number;
@@ -192,9 +209,20 @@ export class Wal {
   save(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): void {
     if (rd.snapshot) this.saveSnapshot(rd.snapshot);
     if (rd.entries.length === 0 && !rd.hardState) return;
+    // etcd's MustSync rule: a Ready that only moves the commit index needs no fsync — the commit
+    // index is recoverable from the cluster and nothing sent depends on it being durable. Such a
+    // hard state is not even written now: it rides on the next write (or close), saving a write
+    // per commit on the leader.
+    const mustSync = rd.entries.length > 0 || (rd.hardState !== null && (rd.hardState.term !== this.hardState.term || rd.hardState.vote !== this.hardState.vote));
+    if (!mustSync) {
+      this.hardState = rd.hardState!;
+      this.unwritten = true;
+      return;
+    }
     const parts: Uint8Array[] = [];
     for (const e of rd.entries) parts.push(record(KIND_ENTRY, encodeEntry(e)));
-    if (rd.hardState) parts.push(record(KIND_HARD_STATE, encodeHardState(rd.hardState)));
+    const hs = rd.hardState ?? (this.unwritten ? this.hardState : null);
+    if (hs) parts.push(record(KIND_HARD_STATE, encodeHardState(hs)));
     const total = parts.reduce((n, p) => n + p.length, 0);
     const buf = Buffer.allocUnsafe(total);
     let off = 0;
@@ -203,17 +231,11 @@ export class Wal {
       off += p.length;
     }
     this.writeAll(buf);
-    // etcd's MustSync rule: a Ready that only moves the commit index needs no fsync — the commit
-    // index is recoverable from the cluster and nothing sent depends on it being durable. New
-    // entries, a new term or a new vote are always fsynced before save() returns.
-    const mustSync = rd.entries.length > 0 || (rd.hardState !== null && (rd.hardState.term !== this.hardState.term || rd.hardState.vote !== this.hardState.vote));
-    if (mustSync) {
-      fdatasyncSync(this.fd);
-      this.syncs++;
-      this.unsynced = false;
-    }
-    else this.unsynced = true;
-    this.track(rd.entries, rd.hardState);
+    // New entries, a new term or a new vote are always fsynced before save() returns.
+    fdatasyncSync(this.fd);
+    this.syncs++;
+    this.unwritten = false;
+    this.track(rd.entries, hs);
   }
 
   private writeAll(buf: Uint8Array): void {
@@ -237,19 +259,64 @@ export class Wal {
    */
   saveSnapshot(snap: Snapshot): void {
     if (this.snapshot && snap.index <= this.snapshot.index) return;
-    const body = encodeSnapshot(snap);
-    const file = new Uint8Array(12 + body.length);
-    file.set(SNAP_MAGIC, 0);
-    const view = new DataView(file.buffer);
-    view.setUint32(4, crcOf(body), true);
-    view.setUint32(8, body.length, true);
-    file.set(body, 12);
-    writeFileAtomic(this.snapFile, file);
+    writeFileAtomic(this.snapFile, snapshotFile(snap));
+    this.installSnapshot(snap, true);
+  }
+
+  /** A local compaction snapshot is being written in the background (see saveSnapshotInBackground). */
+  get snapshotPending(): boolean {
+    return this.backgroundSnapshot;
+  }
+
+  /**
+   * Local compaction without stalling the caller: the snapshot file is written and fdatasynced by
+   * the thread pool; then, on this thread, it is renamed into place (unless a newer snapshot got
+   * there first), the directory is synced, and the log is trimmed — rewritten only once it has
+   * grown past LOG_REWRITE_BYTES, since entries the snapshot covers are skipped at replay anyway.
+   * Until then the log keeps every entry, so a crash at any point recovers. Returns false (nothing
+   * started) while a previous one is still being written. A failed write leaves the log untrimmed
+   * and is reported to `onError`.
+   */
+  saveSnapshotInBackground(snap: Snapshot, onError?: (e: Error) => void): boolean {
+    if (this.backgroundSnapshot || this.closed) return false;
+    if (this.snapshot && snap.index <= this.snapshot.index) return true;
+    this.backgroundSnapshot = true;
+    const bytes = snapshotFile(snap);
+    const tmp = `${this.snapFile}.bg`;
+    void (async () => {
+      try {
+        const fh = await open(tmp, 'w', 0o600);
+        try {
+          await fh.writeFile(bytes);
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+        if (this.closed || (this.snapshot && snap.index <= this.snapshot.index)) {
+          await unlink(tmp).catch(() => undefined);
+          return;
+        }
+        renameSync(tmp, this.snapFile);
+        fsyncDir(this.dir);
+        this.installSnapshot(snap, false);
+      } catch (e) {
+        onError?.(e as Error);
+      } finally {
+        this.backgroundSnapshot = false;
+      }
+    })();
+    return true;
+  }
+
+  /** The snapshot file holds `snap`: drop the entries it covers (rewriting the log when required). */
+  private installSnapshot(snap: Snapshot, alwaysRewrite: boolean): void {
     this.snapshot = snap;
-    // Keep the suffix only if it continues the snapshot (same term at snap.index).
+    // Keep the suffix only if it continues the snapshot (same term at snap.index); otherwise the
+    // log must be rewritten at once, or replay would bring the non-continuing entries back.
     const at = this.entries.find((e) => e.index === snap.index);
-    this.entries = at && at.term === snap.term ? this.entries.filter((e) => e.index > snap.index) : [];
-    this.rewriteLog();
+    const continues = at !== undefined && at.term === snap.term;
+    this.entries = continues ? this.entries.filter((e) => e.index > snap.index) : [];
+    if (alwaysRewrite || !continues || this.size > LOG_REWRITE_BYTES) this.rewriteLog();
   }
 
   private rewriteLog(): void {
@@ -264,6 +331,7 @@ export class Wal {
     }
     closeSync(this.fd);
     writeFileAtomic(this.logFile, buf);
+    this.unwritten = false;
     this.fd = openSync(this.logFile, 'r+');
     this.size = buf.length;
   }
@@ -275,7 +343,10 @@ export class Wal {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.unsynced) fdatasyncSync(this.fd);
+    if (this.unwritten) {
+      this.writeAll(record(KIND_HARD_STATE, encodeHardState(this.hardState)));
+      fdatasyncSync(this.fd);
+    }
     closeSync(this.fd);
   }
 }

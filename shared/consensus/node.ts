@@ -30,7 +30,9 @@
 // unplaceable one is dropped; the witness re-proposes what does not show up); nodes applying the
 // log trust what it admitted, so every witness signature is verified once, not on every node.
 
-import { blockHashHex, signBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
+import { blockHashHex, canonicalBytes, signBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
+import { blake3 } from '../crypto/blake3';
+import { toHex } from '../kit/bytes';
 import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
 import type { Prng } from '../kit/prng';
 import { err, type Result } from '../kit/result';
@@ -40,7 +42,7 @@ import { promote, type RoleAssignment } from '../types/roles';
 import type { TargetTopology } from '../types/target';
 import { decodeCommand, encodeCommand, isRoleCommandBytes, type Command, type WitnessEntry } from './commands';
 import { DEFAULT_RAFT_TUNING, RaftMachine, type ProposeError, type ProposeOk, type RaftStatus, type Ready, type RestoredState } from './raft';
-import { ReplicatedState } from './replicated-state';
+import { ReplicatedState, type KnownCommand } from './replicated-state';
 import type { ConfChange, Entry, Message, Snapshot } from './types';
 
 export interface Clock {
@@ -94,7 +96,9 @@ export class ConsensusNode {
   private readonly toWitness: number[] = [];
   private readonly sealedHashes = new Map<number, { term: number; hash: string }>();
   /** Commands this leader sealed, by the exact bytes it stored: applied without parsing them back. */
-  private readonly sealedCommands = new WeakMap<Uint8Array, Command>();
+  private readonly sealedCommands = new WeakMap<Uint8Array, KnownCommand>();
+  /** Role commands proposed here, by their bytes: sealed without parsing them back. */
+  private readonly proposedRoles = new WeakMap<Uint8Array, RoleAssignment>();
 
   constructor(options: ConsensusNodeOptions, restored?: RestoredState) {
     this.signer = options.signer;
@@ -195,7 +199,9 @@ export class ConsensusNode {
     if (a.kind === 'demote' && a.rolesRelinquished.includes('etcd') && this.raft.conf().voters.length === 1 && this.raft.conf().voters[0] === a.nodeId) {
       return err({ code: 'invalid-conf-change', message: 'cannot relinquish etcd from the last voter' });
     }
-    return this.raft.propose(encodeCommand({ kind: 'role', assignment: a, block: null }), this.confFor(a));
+    const bytes = encodeCommand({ kind: 'role', assignment: a, block: null });
+    this.proposedRoles.set(bytes, a);
+    return this.raft.propose(bytes, this.confFor(a));
   }
 
   proposeTarget(target: TargetTopology): Result<ProposeOk, ProposeError> {
@@ -286,17 +292,23 @@ export class ConsensusNode {
 
   /** Leader-side: builds and signs the block for a RoleAssignment entry at (term, index). */
   private seal(data: Uint8Array, term: number, index: number): Uint8Array {
-    if (!isRoleCommandBytes(data)) return data;
-    const decoded = decodeCommand(data);
-    if (!decoded.ok || decoded.value.kind !== 'role') return data;
-    const prevHash = this.prevBlockHash(index);
-    const block: RoleAttestationBlock = signBlock(this.signer, prevHash, decoded.value.assignment, Math.floor(this.clock.nowMs()), term, index);
-    const hash = blockHashHex(block);
+    let assignment = this.proposedRoles.get(data);
+    if (!assignment) {
+      if (!isRoleCommandBytes(data)) return data;
+      const decoded = decodeCommand(data);
+      if (!decoded.ok || decoded.value.kind !== 'role') return data;
+      assignment = decoded.value.assignment;
+    }
+    // Canonical bytes once: signed, hashed, and handed to apply (no second canonicalisation).
+    const unsigned = { prevHash: this.prevBlockHash(index), assignment, committedAtMs: Math.floor(this.clock.nowMs()), raftTerm: term, raftLogIndex: index, leader: this.id };
+    const canonical = canonicalBytes(unsigned);
+    const block: RoleAttestationBlock = { ...unsigned, leaderSignature: this.signer.sign(canonical), witnessSignatures: [] };
+    const hash = toHex(blake3(canonical));
     this.sealedHashes.set(index, { term, hash });
     if (this.sealedHashes.size > 4096) this.sealedHashes.delete(this.sealedHashes.keys().next().value!);
-    const command: Command = { kind: 'role', assignment: decoded.value.assignment, block };
+    const command: Command = { kind: 'role', assignment, block };
     const bytes = encodeCommand(command);
-    this.sealedCommands.set(bytes, command);
+    this.sealedCommands.set(bytes, { command, canonical, hash });
     return bytes;
   }
 

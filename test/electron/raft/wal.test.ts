@@ -50,6 +50,28 @@ describe('WAL', () => {
     wal.close();
   });
 
+  it('a hard state that only moves the commit index costs no write; it rides on the next write or on close', () => {
+    const dir = tmp();
+    let wal = Wal.open(dir);
+    wal.save({ entries: [entry(1, 1), entry(2, 1)], hardState: { term: 1, vote: 'aa', commit: 0 }, snapshot: null });
+    const bytes = wal.logBytes();
+    const syncs = wal.syncs;
+    wal.save({ entries: [], hardState: { term: 1, vote: 'aa', commit: 1 }, snapshot: null });
+    expect(wal.logBytes()).toBe(bytes);
+    expect(wal.syncs).toBe(syncs);
+    wal.save({ entries: [], hardState: { term: 1, vote: 'aa', commit: 2 }, snapshot: null });
+    wal.save({ entries: [entry(3, 1)], hardState: null, snapshot: null }); // carries commit 2
+    expect(wal.syncs).toBe(syncs + 1);
+    // A crash now (no close) still finds commit 2 after entry 3.
+    expect(Wal.open(dir).restored.hardState).toEqual({ term: 1, vote: 'aa', commit: 2 });
+    wal.save({ entries: [], hardState: { term: 1, vote: 'aa', commit: 3 }, snapshot: null });
+    wal.close();
+    wal = Wal.open(dir);
+    expect(wal.restored.hardState).toEqual({ term: 1, vote: 'aa', commit: 3 });
+    expect(wal.restored.entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    wal.close();
+  });
+
   it('a crash at every byte offset of the file recovers a valid prefix (torn tail truncated)', () => {
     const dir = tmp();
     const { entries, states } = writeHistory(dir);
@@ -125,6 +147,31 @@ describe('WAL', () => {
     expect(back.restored.snapshot?.conf).toEqual({ voters: ['v'], learners: ['w'] });
     expect(back.restored.entries.map((e) => e.index)).toEqual([191, 192, 193, 194, 195, 196, 197, 198, 199, 200]);
     expect(back.restored.hardState.commit).toBe(200);
+    back.close();
+  });
+
+  it('a background snapshot does not block: the log keeps everything until the file is in place; entries appended meanwhile survive', async () => {
+    const dir = tmp();
+    const wal = Wal.open(dir);
+    for (let i = 1; i <= 200; i++) wal.save({ entries: [entry(i, 1, 'x'.repeat(100))], hardState: { term: 1, vote: 'v', commit: i }, snapshot: null });
+    const snap = { index: 190, term: 1, conf: { voters: ['v'], learners: [] }, data: new TextEncoder().encode('{"state":2}') };
+    expect(wal.saveSnapshotInBackground(snap)).toBe(true);
+    expect(wal.snapshotPending).toBe(true);
+    expect(wal.saveSnapshotInBackground({ ...snap, index: 195 })).toBe(false); // one at a time
+    // Not written yet: a crash now recovers from the log alone.
+    const early = Wal.open(dir);
+    expect(early.restored.snapshot).toBeNull();
+    expect(early.restored.entries.length).toBe(200);
+    early.close();
+    wal.save({ entries: [entry(201, 1)], hardState: { term: 1, vote: 'v', commit: 201 }, snapshot: null });
+    while (wal.snapshotPending) await new Promise((r) => setTimeout(r, 2));
+    wal.save({ entries: [entry(202, 1)], hardState: { term: 1, vote: 'v', commit: 202 }, snapshot: null });
+    wal.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.bg'))).toEqual([]);
+    const back = Wal.open(dir);
+    expect(back.restored.snapshot?.index).toBe(190);
+    expect(back.restored.entries.map((e) => e.index)).toEqual(Array.from({ length: 12 }, (_, i) => 191 + i));
+    expect(back.restored.hardState.commit).toBe(202);
     back.close();
   });
 

@@ -2,7 +2,7 @@
 // entries are reported with a path.
 
 import { describe, expect, it } from 'vitest';
-import { blockHashHex, ZERO_HASH_HEX } from '../../../shared/attestation/block';
+import { blockHashHex, encodeBlock, ZERO_HASH_HEX } from '../../../shared/attestation/block';
 import { decodeCommand, encodeCommand } from '../../../shared/consensus/commands';
 import { ConsensusNode } from '../../../shared/consensus/node';
 import { ReplicatedState } from '../../../shared/consensus/replicated-state';
@@ -168,5 +168,8 @@ describe('ConsensusNode', () => {
     const witnesses = a.state.blockAt(index)!.witnesses.map((w) => w.witness).sort();
     expect(witnesses).toEqual([b.id, c.id].sort());
     for (const n of [b, c]) expect(n.state.encode()).toEqual(a.state.encode());
+    // The snapshot's chain is byte for byte the serde JSON of the blocks with their witnesses.
+    const text = new TextDecoder().decode(a.state.encode());
+    expect(text.endsWith(`"chain":[${a.state.blocks().map(encodeBlock).join(',')}]}`)).toBe(true);
   });
 });
