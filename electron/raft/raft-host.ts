@@ -11,6 +11,7 @@ import type { NodeId } from '../../shared/types/node-id';
 import type { Ed25519Signer, Ed25519Verifier } from '../../shared/crypto/ed25519';
 import { Prng } from '../../shared/kit/prng';
 import type { Result } from '../../shared/kit/result';
+import { verifyInBackground } from '../node/ed25519-node';
 import { RaftTransport, type PeerAddress } from './transport';
 import { Wal } from './wal';
 
@@ -58,6 +59,8 @@ export class RaftHost {
     const seed = randomBytes(4).readUInt32LE(0);
     const node = new ConsensusNode({
       signer: o.signer, verifier: o.verifier, prng: new Prng(seed), clock: { nowMs: () => Date.now() },
+      // Forwarded co-signatures are verified on the thread pool, not on the loop that carries commits.
+      deferWitnessChecks: true,
       tuning: { electionTicks: 20, heartbeatTicks: 4, witnessBatchTicks: 20, witnessRetryTicks: 100, snapshotIntervalEntries: 10_000, ...o.tuning },
     }, wal.restored);
     let host: RaftHost | null = null;
@@ -132,7 +135,18 @@ export class RaftHost {
         this.wal.saveSnapshotInBackground(this.node.compact(), (e) => this.onNotice?.(`raft: snapshot not saved (the log keeps everything): ${e.message}`));
       }
     }
+    this.checkWitnesses();
     this.settleLost();
+  }
+
+  private checkWitnesses(): void {
+    const checks = this.node.takeWitnessChecks();
+    if (checks.length === 0) return;
+    void Promise.all(checks.map(async (check) => ({ check, valid: await verifyInBackground(check.publicKey, check.message, check.signature) }))).then((results) => {
+      if (this.stopped) return;
+      this.node.witnessesChecked(results);
+      this.schedule();
+    });
   }
 
   private settle(): void {

@@ -37,7 +37,7 @@ import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
 import type { Prng } from '../kit/prng';
 import { err, type Result } from '../kit/result';
 import type { FabricStrategy } from '../types/fabric';
-import { nodeIdFromBytes, type NodeId } from '../types/node-id';
+import { nodeIdFromBytes, nodeIdToBytes, type NodeId } from '../types/node-id';
 import { promote, type RoleAssignment } from '../types/roles';
 import type { TargetTopology } from '../types/target';
 import { decodeCommand, encodeCommand, isRoleCommandBytes, type Command, type WitnessEntry } from './commands';
@@ -80,6 +80,18 @@ export interface ConsensusNodeOptions {
   readonly clock: Clock;
   readonly prng: Prng;
   readonly tuning?: Partial<ConsensusTuning>;
+  /**
+   * Leader: instead of verifying forwarded co-signatures inline, queue them for the host
+   * (takeWitnessChecks → verify, e.g. on a thread pool → witnessesChecked). Keeps signature checks
+   * off the event loop that carries commits.
+   */
+  readonly deferWitnessChecks?: boolean;
+}
+
+/** A forwarded co-signature waiting for the host to verify `signature` by `publicKey` over `message`. */
+export interface WitnessCheck extends WitnessEntry {
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
 }
 
 export class ConsensusNode {
@@ -91,6 +103,10 @@ export class ConsensusNode {
   private readonly verifier: Ed25519Verifier;
   private readonly clock: Clock;
   private readonly pendingWitness = new Map<number, WitnessEntry>();
+  private readonly deferWitnessChecks: boolean;
+  private witnessChecks: WitnessCheck[] = [];
+  /** `index:witness` of co-signatures queued or out for checking (never queued twice). */
+  private readonly checking = new Set<string>();
   private witnessTicks = 0;
   private signedNew = false;
   private readonly toWitness: number[] = [];
@@ -104,6 +120,7 @@ export class ConsensusNode {
     this.signer = options.signer;
     this.verifier = options.verifier;
     this.clock = options.clock;
+    this.deferWitnessChecks = options.deferWitnessChecks ?? false;
     this.id = nodeIdFromBytes(options.signer.publicKey);
     this.tuning = { ...DEFAULT_CONSENSUS_TUNING, ...options.tuning };
     this.raft = new RaftMachine({
@@ -163,14 +180,40 @@ export class ConsensusNode {
       const seen = new Set<string>();
       const kept = d.value.signatures.filter((w) => {
         const key = `${w.index}:${w.witness}`;
-        if (seen.has(key)) return false;
+        if (seen.has(key) || this.checking.has(key)) return false;
         seen.add(key);
-        return this.state.admissibleWitness(w.index, w);
+        if (!this.deferWitnessChecks) return this.state.admissibleWitness(w.index, w);
+        const message = this.state.witnessMessage(w.index, w);
+        if (message) {
+          this.checking.add(key);
+          this.witnessChecks.push({ ...w, publicKey: nodeIdToBytes(w.witness), message });
+        }
+        return false;
       });
       if (kept.length === 0) continue;
       entries.push(kept.length === d.value.signatures.length ? e : { ...e, data: encodeCommand({ kind: 'witness', signatures: kept }) });
     }
     return entries.length === 0 ? null : { ...m, entries };
+  }
+
+  /** deferWitnessChecks: the co-signatures the host has to verify (each handed out once). */
+  takeWitnessChecks(): WitnessCheck[] {
+    const out = this.witnessChecks;
+    this.witnessChecks = [];
+    return out;
+  }
+
+  /** deferWitnessChecks: the host's verdicts; the valid ones enter the log as one witness entry. */
+  witnessesChecked(results: readonly { readonly check: WitnessCheck; readonly valid: boolean }[]): void {
+    const admitted: WitnessEntry[] = [];
+    for (const { check, valid } of results) {
+      const key = `${check.index}:${check.witness}`;
+      if (!this.checking.delete(key) || !valid || !this.isLeader()) continue;
+      // Still admissible (not co-signed meanwhile, block still in our chain)?
+      if (this.state.witnessMessage(check.index, check) === null || admitted.some((w) => `${w.index}:${w.witness}` === key)) continue;
+      admitted.push({ index: check.index, witness: check.witness, signature: check.signature });
+    }
+    if (admitted.length > 0) this.raft.propose(encodeCommand({ kind: 'witness', signatures: admitted }));
   }
 
   leader(): NodeId | null {

@@ -222,8 +222,17 @@ export class ReplicatedState {
    * the witness is not its leader and has not co-signed it yet, and the signature verifies.
    */
   admissibleWitness(index: number, w: WitnessSignature): boolean {
+    const message = this.witnessMessage(index, w);
+    return message !== null && this.verifier.verify(nodeIdToBytes(w.witness), message, w.signature);
+  }
+
+  /**
+   * The bytes a co-signature for the block at `index` must verify over, or null when it cannot be
+   * admitted whatever its signature (no such block, the block's own leader, already co-signed).
+   */
+  witnessMessage(index: number, w: WitnessSignature): Uint8Array | null {
     const c = this.chainByIndex.get(index);
-    return c !== undefined && this.acceptsWitness(c, w, true);
+    return c !== undefined && this.acceptsWitness(c, w, false) ? canonicalOf(c) : null;
   }
 
   private acceptsWitness(c: ChainBlock, w: WitnessSignature, verify: boolean): boolean {

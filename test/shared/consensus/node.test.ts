@@ -13,16 +13,16 @@ import { promote, demote } from '../../../shared/types/roles';
 import { HA_THREE_TARGET } from '../../../shared/types/target';
 import { nodeEd25519, nodeSignerFromSeed } from '../../../electron/node/ed25519-node';
 
-function makeNode(seed: number, forge?: { on: boolean }): ConsensusNode {
+function makeNode(seed: number, forge?: { on: boolean }, deferWitnessChecks = false): ConsensusNode {
   const s = nodeSignerFromSeed(new Uint8Array(32).fill(seed));
   // `forge.on`: this node's signatures are garbage (a broken or impersonated leader key).
   const signer = forge ? { publicKey: s.publicKey, sign: (m: Uint8Array): Uint8Array => (forge.on ? new Uint8Array(64).fill(7) : s.sign(m)) } : s;
-  return new ConsensusNode({ signer, verifier: nodeEd25519, clock: { nowMs: () => 1_700_000_000_000 + seed }, prng: new Prng(seed) });
+  return new ConsensusNode({ signer, verifier: nodeEd25519, clock: { nowMs: () => 1_700_000_000_000 + seed }, prng: new Prng(seed), deferWitnessChecks });
 }
 
 /** a leads; b and c are voters (etcd holders). */
-function threeVoters(forge?: { on: boolean }): ConsensusNode[] {
-  const all = [makeNode(1, forge), makeNode(2), makeNode(3)];
+function threeVoters(forge?: { on: boolean }, deferWitnessChecks = false): ConsensusNode[] {
+  const all = [makeNode(1, forge, deferWitnessChecks), makeNode(2), makeNode(3)];
   const [a, b, c] = all as [ConsensusNode, ConsensusNode, ConsensusNode];
   a.bootstrap();
   drain(all);
@@ -171,5 +171,35 @@ describe('ConsensusNode', () => {
     // The snapshot's chain is byte for byte the serde JSON of the blocks with their witnesses.
     const text = new TextDecoder().decode(a.state.encode());
     expect(text.endsWith(`"chain":[${a.state.blocks().map(encodeBlock).join(',')}]}`)).toBe(true);
+  });
+
+  it('deferred checks: the leader hands forwarded co-signatures to the host and admits only those found valid', () => {
+    const all = threeVoters(undefined, true);
+    const [a, b, c] = all as [ConsensusNode, ConsensusNode, ConsensusNode];
+    // Host loop with the checks done "elsewhere" (here: synchronously with the same verifier).
+    const settle = (): void => {
+      for (let i = 0; i < 40; i++) {
+        for (const n of all) n.tick();
+        drain(all);
+        const checks = a.takeWitnessChecks();
+        if (checks.length > 0) a.witnessesChecked(checks.map((check) => ({ check, valid: nodeEd25519.verify(check.publicKey, check.message, check.signature) })));
+        drain(all);
+      }
+    };
+    settle();
+    a.proposeRole(promote(a.id, ['worker'], 'operator'));
+    const index = a.raft.log.lastIndex();
+    drain(all);
+    const forged = encodeCommand({ kind: 'witness', signatures: [{ index, witness: b.id, signature: new Uint8Array(64).fill(9) }] });
+    const before = a.raft.log.lastIndex();
+    a.step({ type: 'prop', from: c.id, to: a.id, term: 0, logTerm: 0, index: 0, commit: 0, reject: false, rejectHint: 0, snapshot: null, entries: [{ term: 0, index: 0, data: forged }] });
+    expect(a.raft.log.lastIndex()).toBe(before); // nothing enters the log before the verdict
+    const queued = a.takeWitnessChecks();
+    expect(queued.map((q) => [q.index, q.witness])).toEqual([[index, b.id]]);
+    a.witnessesChecked(queued.map((check) => ({ check, valid: nodeEd25519.verify(check.publicKey, check.message, check.signature) })));
+    expect(a.raft.log.lastIndex()).toBe(before); // invalid: dropped
+    settle();
+    expect(a.state.blockAt(index)!.witnesses.map((w) => w.witness).sort()).toEqual([b.id, c.id].sort());
+    for (const n of [b, c]) expect(n.state.encode()).toEqual(a.state.encode());
   });
 });
