@@ -30,15 +30,15 @@
 // unplaceable one is dropped; the witness re-proposes what does not show up); nodes applying the
 // log trust what it admitted, so every witness signature is verified once, not on every node.
 
-import { blockHashHex, canonicalBytes, signBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
+import { blockHashHex, canonicalBytes, encodeSignature, signBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
 import { blake3 } from '../crypto/blake3';
-import { toHex } from '../kit/bytes';
+import { toHex, utf8Encode } from '../kit/bytes';
 import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
 import type { Prng } from '../kit/prng';
 import { err, type Result } from '../kit/result';
 import type { FabricStrategy } from '../types/fabric';
 import { nodeIdFromBytes, nodeIdToBytes, type NodeId } from '../types/node-id';
-import { promote, type RoleAssignment } from '../types/roles';
+import { encodeRoleAssignment, promote, type RoleAssignment } from '../types/roles';
 import type { TargetTopology } from '../types/target';
 import { decodeCommand, encodeCommand, isRoleCommandBytes, type Command, type WitnessEntry } from './commands';
 import { DEFAULT_RAFT_TUNING, RaftMachine, type ProposeError, type ProposeOk, type RaftStatus, type Ready, type RestoredState } from './raft';
@@ -92,6 +92,21 @@ export interface ConsensusNodeOptions {
 export interface WitnessCheck extends WitnessEntry {
   readonly publicKey: Uint8Array;
   readonly message: Uint8Array;
+}
+
+/**
+ * encodeCommand({kind: 'role', assignment, block}) for a freshly sealed block (no witnesses), put
+ * together from the canonical bytes already computed for the signature: the block's JSON is its
+ * canonical text without the closing brace, then its leader signature.
+ */
+function sealedRoleBytes(assignment: RoleAssignment, canonical: Uint8Array, signature: Uint8Array): Uint8Array {
+  const head = utf8Encode(`{"kind":"role","assignment":${encodeRoleAssignment(assignment)},"block":`);
+  const tail = utf8Encode(`,"leader_signature":${encodeSignature(signature)}}}`);
+  const out = new Uint8Array(head.length + canonical.length - 1 + tail.length);
+  out.set(head, 0);
+  out.set(canonical.subarray(0, canonical.length - 1), head.length);
+  out.set(tail, head.length + canonical.length - 1);
+  return out;
 }
 
 export class ConsensusNode {
@@ -350,7 +365,7 @@ export class ConsensusNode {
     this.sealedHashes.set(index, { term, hash });
     if (this.sealedHashes.size > 4096) this.sealedHashes.delete(this.sealedHashes.keys().next().value!);
     const command: Command = { kind: 'role', assignment, block };
-    const bytes = encodeCommand(command);
+    const bytes = sealedRoleBytes(assignment, canonical, block.leaderSignature);
     this.sealedCommands.set(bytes, { command, canonical, hash });
     return bytes;
   }

@@ -63,6 +63,10 @@ describe('ConsensusNode', () => {
     expect(blocks[0]!.prevHash).toBe(ZERO_HASH_HEX);
     expect(blocks[1]!.prevHash).toBe(blockHashHex(blocks[0]!));
     expect(blocks[1]!.leader).toBe(a.id);
+    // The sealed entry's bytes are exactly the command's canonical encoding.
+    const sealed = a.raft.log.entry(a.raft.log.lastIndex())!.data;
+    const parsed = decodeCommand(sealed);
+    expect(parsed.ok && encodeCommand(parsed.value)).toEqual(sealed);
     expect(a.state.shape.rolesOf(a.id)).toEqual(['api_server', 'etcd']);
   });
 
