@@ -30,7 +30,7 @@
 // unplaceable one is dropped; the witness re-proposes what does not show up); nodes applying the
 // log trust what it admitted, so every witness signature is verified once, not on every node.
 
-import { blockHashHex, canonicalBytes, encodeSignature, signBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
+import { blockHashHex, canonicalBytes, encodeSignature, signBlock, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
 import { blake3 } from '../crypto/blake3';
 import { toHex, utf8Encode } from '../kit/bytes';
 import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
@@ -42,7 +42,7 @@ import { encodeRoleAssignment, promote, type RoleAssignment } from '../types/rol
 import type { TargetTopology } from '../types/target';
 import { decodeCommand, encodeCommand, isRoleCommandBytes, type Command, type WitnessEntry } from './commands';
 import { DEFAULT_RAFT_TUNING, RaftMachine, type ProposeError, type ProposeOk, type RaftStatus, type Ready, type RestoredState } from './raft';
-import { ReplicatedState, type KnownCommand } from './replicated-state';
+import { canonicalOf, ReplicatedState, type KnownCommand } from './replicated-state';
 import type { ConfChange, Entry, Message, Snapshot } from './types';
 
 export interface Clock {
@@ -86,6 +86,22 @@ export interface ConsensusNodeOptions {
    * off the event loop that carries commits.
    */
   readonly deferWitnessChecks?: boolean;
+  /**
+   * Follower: as soon as role entries are persisted (their acknowledgement has left), hand their
+   * blocks' leader signatures to the host to verify (takeBlockChecks → verify → blocksChecked), so
+   * that by the time the commit index reaches us the verdict is usually there. An entry applied
+   * before its verdict came back is verified inline; a block whose signature fails is never chained
+   * nor co-signed either way.
+   */
+  readonly prepareBlockChecks?: boolean;
+}
+
+/** A persisted, not yet applied role entry whose block's leader signature the host should verify. */
+export interface BlockCheck {
+  readonly data: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
+  readonly signature: Uint8Array;
 }
 
 /** A forwarded co-signature waiting for the host to verify `signature` by `publicKey` over `message`. */
@@ -119,6 +135,10 @@ export class ConsensusNode {
   private readonly clock: Clock;
   private readonly pendingWitness = new Map<number, WitnessEntry>();
   private readonly deferWitnessChecks: boolean;
+  private readonly prepareBlockChecks: boolean;
+  private blockChecks: BlockCheck[] = [];
+  /** Role entries received and persisted, decoded ahead of their application (by their bytes). */
+  private readonly prepared = new WeakMap<Uint8Array, KnownCommand>();
   private witnessChecks: WitnessCheck[] = [];
   /** `index:witness` of co-signatures queued or out for checking (never queued twice). */
   private readonly checking = new Set<string>();
@@ -136,6 +156,7 @@ export class ConsensusNode {
     this.verifier = options.verifier;
     this.clock = options.clock;
     this.deferWitnessChecks = options.deferWitnessChecks ?? false;
+    this.prepareBlockChecks = options.prepareBlockChecks ?? false;
     this.id = nodeIdFromBytes(options.signer.publicKey);
     this.tuning = { ...DEFAULT_CONSENSUS_TUNING, ...options.tuning };
     this.raft = new RaftMachine({
@@ -299,12 +320,38 @@ export class ConsensusNode {
     for (const index of this.toWitness) {
       const c = this.state.blockAt(index);
       if (!c || c.witnesses.some((w) => w.witness === this.id)) continue;
-      const w = witnessSign(this.signer, c.block);
-      this.pendingWitness.set(index, { index, witness: w.witness, signature: w.signature });
+      // Co-sign the canonical bytes kept with the chain block (the same bytes witnessSign would rebuild).
+      this.pendingWitness.set(index, { index, witness: this.id, signature: this.signer.sign(canonicalOf(c)) });
       this.signedNew = true;
     }
     this.toWitness.length = 0;
+    if (this.prepareBlockChecks) for (const e of rd.entries) this.prepare(e);
     this.raft.advance(rd);
+  }
+
+  private prepare(e: Entry): void {
+    if (e.index <= this.state.appliedIndex || this.sealedCommands.has(e.data) || !isRoleCommandBytes(e.data)) return;
+    const d = decodeCommand(e.data);
+    if (!d.ok || d.value.kind !== 'role' || !d.value.block || d.value.block.leader === this.id) return;
+    const block = d.value.block;
+    const canonical = canonicalBytes(block);
+    this.prepared.set(e.data, { command: d.value, canonical });
+    this.blockChecks.push({ data: e.data, publicKey: nodeIdToBytes(block.leader), message: canonical, signature: block.leaderSignature });
+  }
+
+  /** prepareBlockChecks: leader signatures to verify (each handed out once). */
+  takeBlockChecks(): BlockCheck[] {
+    const out = this.blockChecks;
+    this.blockChecks = [];
+    return out;
+  }
+
+  /** prepareBlockChecks: the host's verdicts, used when those entries are applied. */
+  blocksChecked(results: readonly { readonly check: BlockCheck; readonly valid: boolean }[]): void {
+    for (const { check, valid } of results) {
+      const known = this.prepared.get(check.data);
+      if (known) this.prepared.set(check.data, { ...known, leaderSignatureValid: valid });
+    }
   }
 
   shouldCompact(): boolean {
@@ -326,7 +373,9 @@ export class ConsensusNode {
 
   private applyEntry(e: Entry): void {
     if (e.index <= this.state.appliedIndex) return;
-    const outcome = this.state.apply(e, this.sealedCommands.get(e.data));
+    const prepared = this.prepared.get(e.data);
+    if (prepared) this.prepared.delete(e.data);
+    const outcome = this.state.apply(e, this.sealedCommands.get(e.data) ?? prepared);
     if (outcome.kind !== 'applied') return;
     const cmd = outcome.command;
     if (cmd.kind === 'role' && cmd.block && cmd.block.leader !== this.id && this.raft.isVoter()) {

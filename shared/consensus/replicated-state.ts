@@ -26,7 +26,7 @@ export interface ChainBlock {
 
 /** Canonical (signed) bytes of each chain block, computed once and reused for every witness check. */
 const canonicalCache = new WeakMap<ChainBlock, Uint8Array>();
-function canonicalOf(c: ChainBlock): Uint8Array {
+export function canonicalOf(c: ChainBlock): Uint8Array {
   let bytes = canonicalCache.get(c);
   if (!bytes) {
     bytes = canonicalBytes(c.block);
@@ -109,6 +109,8 @@ export interface KnownCommand {
   readonly command: Command;
   readonly canonical?: Uint8Array;
   readonly hash?: string;
+  /** The block's leader signature, already checked over `canonical` (e.g. in the background). */
+  readonly leaderSignatureValid?: boolean;
 }
 
 export type ApplyOutcome =
@@ -206,7 +208,8 @@ export class ReplicatedState {
     }
     if (block.prevHash !== this.headHash()) return `block prev_hash ${block.prevHash.slice(0, 12)} does not link to head ${this.headHash().slice(0, 12)}`;
     const canonical = known?.canonical ?? canonicalBytes(block);
-    if (block.leader !== this.self && !this.verifier.verify(nodeIdToBytes(block.leader), canonical, block.leaderSignature)) {
+    const valid = block.leader === this.self || (known?.leaderSignatureValid ?? this.verifier.verify(nodeIdToBytes(block.leader), canonical, block.leaderSignature));
+    if (!valid) {
       return `block leader signature does not verify`;
     }
     const c: ChainBlock = { block: { ...block, witnessSignatures: [] }, hash: known?.hash ?? toHex(blake3(canonical)), witnesses: [] };

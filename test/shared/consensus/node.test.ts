@@ -206,4 +206,57 @@ describe('ConsensusNode', () => {
     expect(a.state.blockAt(index)!.witnesses.map((w) => w.witness).sort()).toEqual([b.id, c.id].sort());
     for (const n of [b, c]) expect(n.state.encode()).toEqual(a.state.encode());
   });
+
+  it('prepared checks: a follower hands a persisted block\'s leader signature to the host and applies with the verdict (or verifies inline without one)', () => {
+    const forge = { on: false };
+    let inline = 0;
+    const counting = { verify: (k: Uint8Array, m: Uint8Array, sg: Uint8Array): boolean => { inline++; return nodeEd25519.verify(k, m, sg); } };
+    const a = makeNode(1, forge);
+    const b = new ConsensusNode({ signer: nodeSignerFromSeed(new Uint8Array(32).fill(2)), verifier: counting, clock: { nowMs: () => 1 }, prng: new Prng(2), prepareBlockChecks: true });
+    const c = makeNode(3);
+    const all = [a, b, c];
+    a.bootstrap();
+    drain(all);
+    for (let i = 0; i < 30 && !a.isLeader(); i++) { a.tick(); drain(all); }
+    for (const n of [b, c]) { a.addLearner(n.id); drain(all); a.proposeRole(promote(n.id, ['etcd'], 'scaling_up')); drain(all); }
+    for (let i = 0; i < 25; i++) { for (const n of all) n.tick(); drain(all); }
+    b.takeBlockChecks();
+    const verdicts = (valid: (ok: boolean) => boolean): void => {
+      const checks = b.takeBlockChecks();
+      b.blocksChecked(checks.map((check) => ({ check, valid: valid(nodeEd25519.verify(check.publicKey, check.message, check.signature)) })));
+    };
+    // 1. Genuine block, verdict back before the commit index arrives: no inline verification.
+    a.proposeRole(promote(a.id, ['worker'], 'operator'));
+    const good = a.raft.log.lastIndex();
+    let rd = a.ready();
+    a.advance(rd);
+    for (const m of rd.messages.filter((x) => x.to === b.id)) b.step(m);
+    rd = b.ready();
+    b.advance(rd); // persisted and acknowledged; prepared
+    const checks = b.takeBlockChecks();
+    expect(checks.length).toBe(1);
+    b.blocksChecked(checks.map((check) => ({ check, valid: nodeEd25519.verify(check.publicKey, check.message, check.signature) })));
+    inline = 0;
+    for (let i = 0; i < 10; i++) { for (const n of all) n.tick(); drain(all); verdicts((ok) => ok); }
+    expect(b.state.blockAt(good)).toBeDefined();
+    expect(inline).toBe(0);
+    // 2. No verdict ever comes back: the block is verified inline when applied.
+    inline = 0;
+    a.proposeRole(promote(a.id, ['worker'], 'operator'));
+    const late = a.raft.log.lastIndex();
+    for (let i = 0; i < 10; i++) { for (const n of all) n.tick(); drain(all); }
+    expect(b.state.appliedIndex).toBeGreaterThanOrEqual(late);
+    expect(b.state.blockAt(late)).toBeDefined();
+    expect(inline).toBeGreaterThan(0);
+    // 3. Forged block (last: the follower's chain stops at it, as it should): the verdict says so; never chained, never co-signed.
+    forge.on = true;
+    inline = 0;
+    a.proposeRole(promote(a.id, ['observer'], 'operator'));
+    const bad = a.raft.log.lastIndex();
+    for (let i = 0; i < 40; i++) { for (const n of all) n.tick(); drain(all); verdicts((ok) => ok); }
+    expect(inline).toBe(0); // the verdict decided
+    expect(b.state.blockAt(bad)).toBeUndefined();
+    expect(b.state.faults.some((f) => f.includes(`entry ${bad}`))).toBe(true);
+    expect(a.state.blockAt(bad)?.witnesses ?? []).toEqual([]);
+  });
 });
