@@ -61,9 +61,6 @@ export class RaftHost {
       signer: o.signer, verifier: o.verifier, prng: new Prng(seed), clock: { nowMs: () => Date.now() },
       // Forwarded co-signatures are verified on the thread pool, not on the loop that carries commits.
       deferWitnessChecks: true,
-      // Followers verify a block's leader signature on the thread pool once the entry is persisted
-      // (after its acknowledgement left), not when it is applied.
-      prepareBlockChecks: true,
       tuning: { electionTicks: 20, heartbeatTicks: 4, witnessBatchTicks: 20, witnessRetryTicks: 100, snapshotIntervalEntries: 10_000, ...o.tuning },
     }, wal.restored);
     let host: RaftHost | null = null;
@@ -138,19 +135,16 @@ export class RaftHost {
         this.wal.saveSnapshotInBackground(this.node.compact(), (e) => this.onNotice?.(`raft: snapshot not saved (the log keeps everything): ${e.message}`));
       }
     }
-    this.verifyInBackground(this.node.takeWitnessChecks(), (r) => this.node.witnessesChecked(r));
-    this.verifyInBackground(this.node.takeBlockChecks(), (r) => this.node.blocksChecked(r));
+    this.checkWitnesses();
     this.settleLost();
   }
 
-  /** Signature checks the node handed out, verified on the thread pool; verdicts go back to it. */
-  private verifyInBackground<T extends { readonly publicKey: Uint8Array; readonly message: Uint8Array; readonly signature: Uint8Array }>(
-    checks: T[], done: (results: { check: T; valid: boolean }[]) => void,
-  ): void {
+  private checkWitnesses(): void {
+    const checks = this.node.takeWitnessChecks();
     if (checks.length === 0) return;
     void Promise.all(checks.map(async (check) => ({ check, valid: await verifyInBackground(check.publicKey, check.message, check.signature) }))).then((results) => {
       if (this.stopped) return;
-      done(results);
+      this.node.witnessesChecked(results);
       this.schedule();
     });
   }

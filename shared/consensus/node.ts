@@ -86,22 +86,6 @@ export interface ConsensusNodeOptions {
    * off the event loop that carries commits.
    */
   readonly deferWitnessChecks?: boolean;
-  /**
-   * Follower: as soon as role entries are persisted (their acknowledgement has left), hand their
-   * blocks' leader signatures to the host to verify (takeBlockChecks → verify → blocksChecked), so
-   * that by the time the commit index reaches us the verdict is usually there. An entry applied
-   * before its verdict came back is verified inline; a block whose signature fails is never chained
-   * nor co-signed either way.
-   */
-  readonly prepareBlockChecks?: boolean;
-}
-
-/** A persisted, not yet applied role entry whose block's leader signature the host should verify. */
-export interface BlockCheck {
-  readonly data: Uint8Array;
-  readonly publicKey: Uint8Array;
-  readonly message: Uint8Array;
-  readonly signature: Uint8Array;
 }
 
 /** A forwarded co-signature waiting for the host to verify `signature` by `publicKey` over `message`. */
@@ -135,10 +119,6 @@ export class ConsensusNode {
   private readonly clock: Clock;
   private readonly pendingWitness = new Map<number, WitnessEntry>();
   private readonly deferWitnessChecks: boolean;
-  private readonly prepareBlockChecks: boolean;
-  private blockChecks: BlockCheck[] = [];
-  /** Role entries received and persisted, decoded ahead of their application (by their bytes). */
-  private readonly prepared = new WeakMap<Uint8Array, KnownCommand>();
   private witnessChecks: WitnessCheck[] = [];
   /** `index:witness` of co-signatures queued or out for checking (never queued twice). */
   private readonly checking = new Set<string>();
@@ -156,7 +136,6 @@ export class ConsensusNode {
     this.verifier = options.verifier;
     this.clock = options.clock;
     this.deferWitnessChecks = options.deferWitnessChecks ?? false;
-    this.prepareBlockChecks = options.prepareBlockChecks ?? false;
     this.id = nodeIdFromBytes(options.signer.publicKey);
     this.tuning = { ...DEFAULT_CONSENSUS_TUNING, ...options.tuning };
     this.raft = new RaftMachine({
@@ -325,33 +304,7 @@ export class ConsensusNode {
       this.signedNew = true;
     }
     this.toWitness.length = 0;
-    if (this.prepareBlockChecks) for (const e of rd.entries) this.prepare(e);
     this.raft.advance(rd);
-  }
-
-  private prepare(e: Entry): void {
-    if (e.index <= this.state.appliedIndex || this.sealedCommands.has(e.data) || !isRoleCommandBytes(e.data)) return;
-    const d = decodeCommand(e.data);
-    if (!d.ok || d.value.kind !== 'role' || !d.value.block || d.value.block.leader === this.id) return;
-    const block = d.value.block;
-    const canonical = canonicalBytes(block);
-    this.prepared.set(e.data, { command: d.value, canonical });
-    this.blockChecks.push({ data: e.data, publicKey: nodeIdToBytes(block.leader), message: canonical, signature: block.leaderSignature });
-  }
-
-  /** prepareBlockChecks: leader signatures to verify (each handed out once). */
-  takeBlockChecks(): BlockCheck[] {
-    const out = this.blockChecks;
-    this.blockChecks = [];
-    return out;
-  }
-
-  /** prepareBlockChecks: the host's verdicts, used when those entries are applied. */
-  blocksChecked(results: readonly { readonly check: BlockCheck; readonly valid: boolean }[]): void {
-    for (const { check, valid } of results) {
-      const known = this.prepared.get(check.data);
-      if (known) this.prepared.set(check.data, { ...known, leaderSignatureValid: valid });
-    }
   }
 
   shouldCompact(): boolean {
@@ -373,9 +326,7 @@ export class ConsensusNode {
 
   private applyEntry(e: Entry): void {
     if (e.index <= this.state.appliedIndex) return;
-    const prepared = this.prepared.get(e.data);
-    if (prepared) this.prepared.delete(e.data);
-    const outcome = this.state.apply(e, this.sealedCommands.get(e.data) ?? prepared);
+    const outcome = this.state.apply(e, this.sealedCommands.get(e.data));
     if (outcome.kind !== 'applied') return;
     const cmd = outcome.command;
     if (cmd.kind === 'role' && cmd.block && cmd.block.leader !== this.id && this.raft.isVoter()) {

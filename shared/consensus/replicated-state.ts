@@ -109,8 +109,6 @@ export interface KnownCommand {
   readonly command: Command;
   readonly canonical?: Uint8Array;
   readonly hash?: string;
-  /** The block's leader signature, already checked over `canonical` (e.g. in the background). */
-  readonly leaderSignatureValid?: boolean;
 }
 
 export type ApplyOutcome =
@@ -208,8 +206,7 @@ export class ReplicatedState {
     }
     if (block.prevHash !== this.headHash()) return `block prev_hash ${block.prevHash.slice(0, 12)} does not link to head ${this.headHash().slice(0, 12)}`;
     const canonical = known?.canonical ?? canonicalBytes(block);
-    const valid = block.leader === this.self || (known?.leaderSignatureValid ?? this.verifier.verify(nodeIdToBytes(block.leader), canonical, block.leaderSignature));
-    if (!valid) {
+    if (block.leader !== this.self && !this.verifier.verify(nodeIdToBytes(block.leader), canonical, block.leaderSignature)) {
       return `block leader signature does not verify`;
     }
     const c: ChainBlock = { block: { ...block, witnessSignatures: [] }, hash: known?.hash ?? toHex(blake3(canonical)), witnesses: [] };
