@@ -123,6 +123,9 @@ export class ConsensusNode {
   /** `index:witness` of co-signatures queued or out for checking (never queued twice). */
   private readonly checking = new Set<string>();
   private witnessTicks = 0;
+  private ticks = 0;
+  /** Tick at which each pending co-signature was last proposed. */
+  private readonly proposedAt = new Map<number, number>();
   private signedNew = false;
   private readonly toWitness: number[] = [];
   private readonly sealedHashes = new Map<number, { term: number; hash: string }>();
@@ -160,6 +163,7 @@ export class ConsensusNode {
 
   tick(): void {
     this.raft.tick();
+    this.ticks++;
     // New signatures go out on the next tick (batched: one witness entry per tick under load);
     // unacknowledged ones are re-proposed every witnessRetryTicks.
     if (this.pendingWitness.size > 0) this.witnessTicks++;
@@ -343,8 +347,15 @@ export class ConsensusNode {
       const c = this.state.blockAt(index);
       if (!c || c.witnesses.some((w) => w.witness === this.id)) this.pendingWitness.delete(index);
     }
-    if (this.pendingWitness.size === 0) return;
-    const signatures = [...this.pendingWitness.values()].slice(0, 256);
+    for (const index of this.proposedAt.keys()) if (!this.pendingWitness.has(index)) this.proposedAt.delete(index);
+    // Signatures proposed less than witnessRetryTicks ago are probably on their way through the
+    // log: not proposed (and verified by the leader) again yet.
+    const signatures = [...this.pendingWitness.values()].filter((w) => {
+      const at = this.proposedAt.get(w.index);
+      return at === undefined || this.ticks - at >= this.tuning.witnessRetryTicks;
+    }).slice(0, 256);
+    if (signatures.length === 0) return;
+    for (const w of signatures) this.proposedAt.set(w.index, this.ticks);
     this.raft.propose(encodeCommand({ kind: 'witness', signatures }));
   }
 
