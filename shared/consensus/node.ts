@@ -226,10 +226,10 @@ export class ConsensusNode {
   witnessesChecked(results: readonly { readonly check: WitnessCheck; readonly valid: boolean }[]): void {
     const admitted: WitnessEntry[] = [];
     for (const { check, valid } of results) {
-      const key = `${check.index}:${check.witness}`;
-      if (!this.checking.delete(key) || !valid || !this.isLeader()) continue;
+      // `checking` holds each key once, so no co-signature is admitted twice from one batch.
+      if (!this.checking.delete(`${check.index}:${check.witness}`) || !valid || !this.isLeader()) continue;
       // Still admissible (not co-signed meanwhile, block still in our chain)?
-      if (this.state.witnessMessage(check.index, check) === null || admitted.some((w) => `${w.index}:${w.witness}` === key)) continue;
+      if (this.state.witnessMessage(check.index, check) === null) continue;
       admitted.push({ index: check.index, witness: check.witness, signature: check.signature });
     }
     if (admitted.length > 0) this.raft.propose(encodeCommand({ kind: 'witness', signatures: admitted }));
