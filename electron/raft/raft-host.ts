@@ -102,6 +102,8 @@ export class RaftHost {
     for (let i = 0; i < n; i++) this.node.tick();
     this.ticksDone = Math.max(this.ticksDone + n, due);
     this.process();
+    // Extend the WAL's preallocated space here, off the path of any commit.
+    this.wal.prepareSpace();
   }
 
   private receive(m: Message): void {

@@ -19,6 +19,23 @@ afterEach(() => {
 
 const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, data: new TextEncoder().encode(text) });
 
+/** Length (header included) of the record that ends at `end`, found by walking the records from 0. */
+function recordLength(image: Uint8Array, end: number): number {
+  let pos = 0;
+  for (;;) {
+    const next = pos + 8 + new DataView(image.buffer, image.byteOffset).getUint32(pos, true);
+    if (next >= end) return end - pos;
+    pos = next;
+  }
+}
+
+/** Bytes before the trailing fill. */
+function dataLength(image: Uint8Array): number {
+  let n = image.length;
+  while (n > 0 && image[n - 1] === 0xff) n--;
+  return n;
+}
+
 /** Writes a known history: 3 readies, each with entries then a hard state; returns them. */
 function writeHistory(dir: string): { entries: Entry[]; states: HardState[] } {
   const wal = Wal.open(dir);
@@ -70,6 +87,42 @@ describe('WAL', () => {
     expect(wal.restored.hardState).toEqual({ term: 1, vote: 'aa', commit: 3 });
     expect(wal.restored.entries.map((e) => e.index)).toEqual([1, 2, 3]);
     wal.close();
+  });
+
+  it('preallocated space: a crashed log ends where the fill begins; a torn last record inside it is cut; a clean close trims the fill', () => {
+    const dir = tmp();
+    const wal = Wal.open(dir);
+    for (let i = 1; i <= 20; i++) wal.save({ entries: [entry(i, 1, `value-${i}`)], hardState: { term: 1, vote: 'v', commit: i - 1 }, snapshot: null });
+    const file = path.join(dir, 'wal.log');
+    const image = readFileSync(file); // as a crash would leave it: records, then fill
+    const used = wal.logBytes();
+    expect(image.length).toBeGreaterThan(used);
+    expect(image.subarray(used).every((b) => b === 0xff)).toBe(true);
+    // Crash as is: everything back, nothing reported lost, appending goes on after the records.
+    let back = Wal.open(dir);
+    expect(back.restored.entries.length).toBe(20);
+    expect(back.report.truncatedBytes).toBe(0);
+    back.save({ entries: [entry(21, 1)], hardState: null, snapshot: null });
+    expect(back.logBytes()).toBeGreaterThan(used);
+    back.close();
+    expect(readFileSync(file).length).toBe(back.logBytes()); // trimmed
+    // A torn last write (entry 20's record, then its hard state): any prefix of it over the fill.
+    const hsStart = used - recordLength(image, used);
+    const lastStart = hsStart - recordLength(image, hsStart);
+    for (let cut = lastStart; cut < hsStart; cut += 3) {
+      const torn = Buffer.from(image);
+      torn.fill(0xff, cut, used);
+      writeFileSync(file, torn);
+      back = Wal.open(dir);
+      expect(back.restored.entries.length).toBe(19);
+      expect(back.report.truncatedBytes).toBe(dataLength(torn) - lastStart);
+      back.close();
+    }
+    // Damage in a record followed by a complete one is corruption, fill or not.
+    const damaged = Buffer.from(image);
+    damaged[20] = damaged[20]! ^ 0xff;
+    writeFileSync(file, damaged);
+    expect(() => Wal.open(dir)).toThrow(WalCorruptionError);
   });
 
   it('a crash at every byte offset of the file recovers a valid prefix (torn tail truncated)', () => {
