@@ -4,7 +4,7 @@
 // The node host of issue 7 embeds this (or drives ConsensusNode the same way itself).
 
 import { randomBytes } from 'node:crypto';
-import { ConsensusNode, type ConsensusTuning } from '../../shared/consensus/node';
+import { ConsensusNode, type ConsensusTuning, type WitnessCheck } from '../../shared/consensus/node';
 import type { ProposeError, ProposeOk } from '../../shared/consensus/raft';
 import type { Message, PeerId } from '../../shared/consensus/types';
 import type { NodeId } from '../../shared/types/node-id';
@@ -46,6 +46,8 @@ export class RaftHost {
   private readonly waiters = new Map<number, Waiter[]>();
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
+  private witnessQueue: WitnessCheck[] = [];
+  private verifying = false;
   private stopped = false;
   private readonly tickBase = performance.now();
   private ticksDone = 0;
@@ -141,14 +143,26 @@ export class RaftHost {
     this.settleLost();
   }
 
+  /**
+   * Co-signatures to admit are verified on the thread pool one at a time: a batch (a follower's
+   * 100 ms of signatures) then keeps one core busy for a while instead of every core at once, and
+   * the commit path always finds a free core. Verdicts go back per batch (one witness entry).
+   */
   private checkWitnesses(): void {
-    const checks = this.node.takeWitnessChecks();
-    if (checks.length === 0) return;
-    void Promise.all(checks.map(async (check) => ({ check, valid: await verifyInBackground(check.publicKey, check.message, check.signature) }))).then((results) => {
-      if (this.stopped) return;
-      this.node.witnessesChecked(results);
-      this.schedule();
-    });
+    this.witnessQueue.push(...this.node.takeWitnessChecks());
+    if (this.verifying || this.witnessQueue.length === 0) return;
+    this.verifying = true;
+    void (async () => {
+      while (this.witnessQueue.length > 0 && !this.stopped) {
+        const batch = this.witnessQueue.splice(0, this.witnessQueue.length);
+        const results: { check: WitnessCheck; valid: boolean }[] = [];
+        for (const check of batch) results.push({ check, valid: await verifyInBackground(check.publicKey, check.message, check.signature) });
+        if (this.stopped) break;
+        this.node.witnessesChecked(results);
+        this.schedule();
+      }
+      this.verifying = false;
+    })();
   }
 
   private settle(): void {
