@@ -86,6 +86,14 @@ export interface ConsensusNodeOptions {
    * off the event loop that carries commits.
    */
   readonly deferWitnessChecks?: boolean;
+  /**
+   * Follower: committed entries handed over by advance() are applied (and co-signed) on the next
+   * tick or advance, not at once. advance() runs right after the acknowledgement of the next
+   * append left; applying then (a signature check and a co-signature per block) competes for the
+   * CPU with the leader that is about to handle that acknowledgement. The state lags by at most a
+   * tick; compact() applies what is pending first.
+   */
+  readonly deferFollowerApply?: boolean;
 }
 
 /** A forwarded co-signature waiting for the host to verify `signature` by `publicKey` over `message`. */
@@ -119,6 +127,8 @@ export class ConsensusNode {
   private readonly clock: Clock;
   private readonly pendingWitness = new Map<number, WitnessEntry>();
   private readonly deferWitnessChecks: boolean;
+  private readonly deferFollowerApply: boolean;
+  private readonly pendingApply: Entry[] = [];
   private witnessChecks: WitnessCheck[] = [];
   /** `index:witness` of co-signatures queued or out for checking (never queued twice). */
   private readonly checking = new Set<string>();
@@ -139,6 +149,7 @@ export class ConsensusNode {
     this.verifier = options.verifier;
     this.clock = options.clock;
     this.deferWitnessChecks = options.deferWitnessChecks ?? false;
+    this.deferFollowerApply = options.deferFollowerApply ?? false;
     this.id = nodeIdFromBytes(options.signer.publicKey);
     this.tuning = { ...DEFAULT_CONSENSUS_TUNING, ...options.tuning };
     this.raft = new RaftMachine({
@@ -162,6 +173,7 @@ export class ConsensusNode {
   }
 
   tick(): void {
+    this.applyPending();
     this.raft.tick();
     this.ticks++;
     // New signatures go out on the next tick (batched: one witness entry per tick under load);
@@ -296,8 +308,23 @@ export class ConsensusNode {
 
   /** After persisting and sending: installs the snapshot and applies committed entries. */
   advance(rd: Ready): void {
+    const defer = this.deferFollowerApply && !this.isLeader();
+    if (!defer || rd.snapshot) this.applyPending();
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
-    for (const e of rd.committed) this.applyEntry(e);
+    if (defer) this.pendingApply.push(...rd.committed);
+    else for (const e of rd.committed) this.applyEntry(e);
+    this.cosign();
+    this.raft.advance(rd);
+  }
+
+  /** deferFollowerApply: applies (and co-signs) the committed entries put aside by advance(). */
+  private applyPending(): void {
+    if (this.pendingApply.length === 0) return;
+    for (const e of this.pendingApply.splice(0)) this.applyEntry(e);
+    this.cosign();
+  }
+
+  private cosign(): void {
     // Co-sign after the whole batch: on a restart the batch is the replayed log, whose later
     // witness entries already carry our signatures for most blocks — those are not signed again.
     for (const index of this.toWitness) {
@@ -308,7 +335,6 @@ export class ConsensusNode {
       this.signedNew = true;
     }
     this.toWitness.length = 0;
-    this.raft.advance(rd);
   }
 
   shouldCompact(): boolean {
@@ -317,6 +343,7 @@ export class ConsensusNode {
 
   /** Snapshot of the state at the applied index; the host persists it, then trims the WAL. */
   compact(): Snapshot {
+    this.applyPending();
     return this.raft.compact(this.raft.log.applied, this.state.encode());
   }
 

@@ -206,4 +206,37 @@ describe('ConsensusNode', () => {
     expect(a.state.blockAt(index)!.witnesses.map((w) => w.witness).sort()).toEqual([b.id, c.id].sort());
     for (const n of [b, c]) expect(n.state.encode()).toEqual(a.state.encode());
   });
+
+  it('deferred follower apply: committed entries wait for the next tick (or compaction), then apply and co-sign as usual', () => {
+    const a = makeNode(1);
+    const b = new ConsensusNode({ signer: nodeSignerFromSeed(new Uint8Array(32).fill(2)), verifier: nodeEd25519, clock: { nowMs: () => 2 }, prng: new Prng(2), deferFollowerApply: true });
+    const c = makeNode(3);
+    const all = [a, b, c];
+    a.bootstrap();
+    drain(all);
+    for (let i = 0; i < 30 && !a.isLeader(); i++) { a.tick(); drain(all); }
+    for (const n of [b, c]) { a.addLearner(n.id); drain(all); a.proposeRole(promote(n.id, ['etcd'], 'scaling_up')); drain(all); }
+    for (let i = 0; i < 25; i++) { for (const n of all) n.tick(); drain(all); }
+    a.proposeRole(promote(a.id, ['worker'], 'operator'));
+    const index = a.raft.log.lastIndex();
+    drain(all);
+    a.tick(); // the heartbeat carries the commit index
+    drain(all);
+    expect(b.raft.log.committed).toBeGreaterThanOrEqual(index);
+    expect(b.state.appliedIndex).toBeLessThan(index); // handed over, not applied yet
+    expect(c.state.appliedIndex).toBeGreaterThanOrEqual(index);
+    b.tick();
+    expect(b.state.appliedIndex).toBeGreaterThanOrEqual(index);
+    for (let i = 0; i < 40; i++) { for (const n of all) n.tick(); drain(all); }
+    expect(a.state.blockAt(index)!.witnesses.map((w) => w.witness)).toContain(b.id);
+    expect(b.state.encode()).toEqual(a.state.encode());
+    // Compaction first applies what is pending: the snapshot matches the applied index.
+    a.proposeRole(promote(a.id, ['observer'], 'operator'));
+    drain(all);
+    a.tick();
+    drain(all);
+    const snap = b.compact();
+    expect(snap.index).toBe(b.state.appliedIndex);
+    expect(ReplicatedState.decode(snap.data, nodeEd25519).ok).toBe(true);
+  });
 });

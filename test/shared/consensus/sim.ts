@@ -130,6 +130,8 @@ export class Simulation {
       // Odd-numbered nodes, when leading, hand co-signatures to the "host" (checkVerdicts), whose
       // verdicts come back 0–3 ticks later — across leadership changes and crashes.
       deferWitnessChecks: this.nodes.indexOf(n) % 2 === 1,
+      // Every third node applies committed entries only on its next tick or advance as a follower.
+      deferFollowerApply: this.nodes.indexOf(n) % 3 === 2,
       clock: { nowMs: () => 1_700_000_000_000 + this.now * 10 },
       tuning: { snapshotIntervalEntries: 25, witnessRetryTicks: 15, maxEntriesPerMsg: 8, maxInflightMsgs: 4 },
     }, restored);
