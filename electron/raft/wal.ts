@@ -42,10 +42,11 @@ const LOG_REWRITE_BYTES = 8 << 20;
  * Preallocation: the log file is extended ahead of its records in chunks of FILL bytes, written and
  * synced once, so that appending a record overwrites allocated blocks and its fdatasync needs no
  * file-size (metadata) update — measured here: p50 0.13 ms instead of 0.20 ms, and ~40 % less CPU
- * per sync. A clean close trims the fill.
+ * per sync. Chunks of 256 KiB: extending by one (write + sync) took p50 0.3 ms, a 1 MiB one 3.4 ms.
+ * A clean close trims the fill.
  */
 const FILL = 0xff;
-const PREALLOC_CHUNK = 1 << 20;
+const PREALLOC_CHUNK = 256 << 10;
 const FILL_CHUNK = new Uint8Array(PREALLOC_CHUNK).fill(FILL);
 
 /** Index just past the last byte of `bytes` (from `from` on) that is not preallocation fill. */
