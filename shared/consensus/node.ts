@@ -91,7 +91,8 @@ export interface ConsensusNodeOptions {
    * tick or advance, not at once. advance() runs right after the acknowledgement of the next
    * append left; applying then (a signature check and a co-signature per block) competes for the
    * CPU with the leader that is about to handle that acknowledgement. The state lags by at most a
-   * tick; compact() applies what is pending first.
+   * tick; compact() applies what is pending first. Under load (long batches) advance() applies
+   * DEFERRED_APPLY_SLICE entries at a time, and ticks the rest.
    */
   readonly deferFollowerApply?: boolean;
 }
@@ -116,6 +117,11 @@ function sealedRoleBytes(assignment: RoleAssignment, canonical: Uint8Array, sign
   out.set(tail, head.length + canonical.length - 1);
   return out;
 }
+
+/** deferFollowerApply: entries applied per advance() once more than this many wait… */
+const DEFERRED_APPLY_SLICE = 32;
+/** …and all of them past this many (memory and staleness stay bounded under overload). */
+const DEFERRED_APPLY_MAX = 4096;
 
 export class ConsensusNode {
   readonly id: NodeId;
@@ -173,7 +179,7 @@ export class ConsensusNode {
   }
 
   tick(): void {
-    this.applyPending();
+    this.applyPending(2 * DEFERRED_APPLY_SLICE);
     this.raft.tick();
     this.ticks++;
     // New signatures go out on the next tick (batched: one witness entry per tick under load);
@@ -308,19 +314,24 @@ export class ConsensusNode {
 
   /** After persisting and sending: installs the snapshot and applies committed entries. */
   advance(rd: Ready): void {
-    const defer = this.deferFollowerApply && !this.isLeader();
-    if (!defer || rd.snapshot) this.applyPending();
-    if (rd.snapshot) this.installSnapshot(rd.snapshot);
-    if (defer) this.pendingApply.push(...rd.committed);
-    else for (const e of rd.committed) this.applyEntry(e);
+    if (this.deferFollowerApply && !this.isLeader() && !rd.snapshot) {
+      this.pendingApply.push(...rd.committed);
+      // A short backlog waits for the next tick; a long one (load) is worked off here a slice at a
+      // time, so that one advance never holds back this follower's next acknowledgement for long.
+      if (this.pendingApply.length > DEFERRED_APPLY_SLICE) this.applyPending(this.pendingApply.length > DEFERRED_APPLY_MAX ? Infinity : DEFERRED_APPLY_SLICE);
+    } else {
+      this.applyPending();
+      if (rd.snapshot) this.installSnapshot(rd.snapshot);
+      for (const e of rd.committed) this.applyEntry(e);
+    }
     this.cosign();
     this.raft.advance(rd);
   }
 
   /** deferFollowerApply: applies (and co-signs) the committed entries put aside by advance(). */
-  private applyPending(): void {
+  private applyPending(max = Infinity): void {
     if (this.pendingApply.length === 0) return;
-    for (const e of this.pendingApply.splice(0)) this.applyEntry(e);
+    for (const e of this.pendingApply.splice(0, Math.min(max, this.pendingApply.length))) this.applyEntry(e);
     this.cosign();
   }
 
