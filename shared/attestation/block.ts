@@ -49,7 +49,8 @@ export function blockHashHex(block: Omit<RoleAttestationBlock, 'leaderSignature'
   return toHex(blake3(canonicalBytes(block)));
 }
 
-function encodeSignature(bytes: Uint8Array): string {
+/** serde `Vec<u8>` as a JSON array of integers. */
+export function encodeSignature(bytes: Uint8Array): string {
   let out = '[';
   for (let i = 0; i < bytes.length; i++) out += i > 0 ? `,${DECIMAL[bytes[i]!]}` : DECIMAL[bytes[i]!];
   return `${out}]`;

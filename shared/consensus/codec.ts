@@ -15,10 +15,29 @@ export interface CodecError {
 const MESSAGE_TYPES: readonly MessageType[] = ['app', 'app-resp', 'vote', 'vote-resp', 'prevote', 'prevote-resp', 'heartbeat', 'heartbeat-resp', 'snap', 'prop'];
 const CONF_OPS = ['add-voter', 'add-learner', 'remove'] as const;
 
+/**
+ * One scratch buffer shared by every Writer that is not nested inside another: encoding a message
+ * or a WAL record then allocates exactly one array (finish()'s copy) instead of a growing series.
+ */
+function freshScratch(): { buf: Uint8Array; view: DataView } {
+  const buf = new Uint8Array(16 << 10);
+  return { buf, view: new DataView(buf.buffer) };
+}
+let scratch: { buf: Uint8Array; view: DataView } | null = freshScratch();
+
 export class Writer {
-  private buf = new Uint8Array(256);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
+  private readonly shared: boolean;
   length = 0;
+
+  constructor() {
+    const s = scratch;
+    this.shared = s !== null;
+    scratch = null; // taken until finish(); a nested Writer gets its own buffer
+    this.buf = s ? s.buf : new Uint8Array(256);
+    this.view = s ? s.view : new DataView(this.buf.buffer);
+  }
 
   private reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
@@ -55,11 +74,32 @@ export class Writer {
   }
 
   str(s: string): void {
-    this.bytes(utf8Encode(s));
+    // ASCII (ids, ops) is written in place; anything else goes through the UTF-8 encoder.
+    const n = s.length;
+    this.reserve(4 + n);
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        ascii = false;
+        break;
+      }
+      this.buf[this.length + 4 + i] = c;
+    }
+    if (!ascii) {
+      this.bytes(utf8Encode(s));
+      return;
+    }
+    this.view.setUint32(this.length, n, true);
+    this.length += 4 + n;
   }
 
+  /** The bytes written (a copy); the Writer must not be used afterwards. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    const out = this.buf.slice(0, this.length);
+    // Give the (possibly grown) buffer back for the next encode, unless it grew huge (a snapshot).
+    if (this.shared) scratch = this.buf.length <= 1 << 20 ? { buf: this.buf, view: this.view } : freshScratch();
+    return out;
   }
 }
 

@@ -22,21 +22,27 @@
 // Voters are the holders of the `etcd` role. A RoleAssignment that grants etcd carries the
 // `add-voter` change and one that relinquishes it carries `add-learner`, in the SAME entry, so the
 // role change and the membership change commit atomically. Other members are learners.
-// Witnesses: a voter that applies a block signed by someone else co-signs it and proposes the
-// signature as a `witness` entry (forwarded to the leader); signatures therefore reach every node's
-// chain through the log, in the same order everywhere, and survive restarts and snapshots.
+// Witnesses: a voter that applies a block signed by someone else (after verifying the leader's
+// signature: a block whose signature fails is a fault, neither chained nor co-signed) co-signs it and
+// proposes the signature as a `witness` entry (forwarded to the leader); signatures therefore reach
+// every node's chain through the log, in the same order everywhere, and survive restarts and
+// snapshots. The leader verifies each co-signature before admitting it into the log (a bad or
+// unplaceable one is dropped; the witness re-proposes what does not show up); nodes applying the
+// log trust what it admitted, so every witness signature is verified once, not on every node.
 
-import { blockHashHex, signBlock, witnessSign, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
+import { blockHashHex, canonicalBytes, encodeSignature, signBlock, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
+import { blake3 } from '../crypto/blake3';
+import { toHex, utf8Encode } from '../kit/bytes';
 import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
 import type { Prng } from '../kit/prng';
 import { err, type Result } from '../kit/result';
 import type { FabricStrategy } from '../types/fabric';
-import { nodeIdFromBytes, type NodeId } from '../types/node-id';
-import { promote, type RoleAssignment } from '../types/roles';
+import { nodeIdFromBytes, nodeIdToBytes, type NodeId } from '../types/node-id';
+import { encodeRoleAssignment, promote, type RoleAssignment } from '../types/roles';
 import type { TargetTopology } from '../types/target';
 import { decodeCommand, encodeCommand, isRoleCommandBytes, type Command, type WitnessEntry } from './commands';
 import { DEFAULT_RAFT_TUNING, RaftMachine, type ProposeError, type ProposeOk, type RaftStatus, type Ready, type RestoredState } from './raft';
-import { ReplicatedState } from './replicated-state';
+import { canonicalOf, ReplicatedState, type KnownCommand } from './replicated-state';
 import type { ConfChange, Entry, Message, Snapshot } from './types';
 
 export interface Clock {
@@ -74,7 +80,48 @@ export interface ConsensusNodeOptions {
   readonly clock: Clock;
   readonly prng: Prng;
   readonly tuning?: Partial<ConsensusTuning>;
+  /**
+   * Leader: instead of verifying forwarded co-signatures inline, queue them for the host
+   * (takeWitnessChecks → verify, e.g. on a thread pool → witnessesChecked). Keeps signature checks
+   * off the event loop that carries commits.
+   */
+  readonly deferWitnessChecks?: boolean;
+  /**
+   * Follower: committed entries handed over by advance() are applied (and co-signed) on the next
+   * tick or advance, not at once. advance() runs right after the acknowledgement of the next
+   * append left; applying then (a signature check and a co-signature per block) competes for the
+   * CPU with the leader that is about to handle that acknowledgement. The state lags by at most a
+   * tick; compact() applies what is pending first. Under load (long batches) advance() applies
+   * DEFERRED_APPLY_SLICE entries at a time, and ticks the rest.
+   */
+  readonly deferFollowerApply?: boolean;
 }
+
+/** A forwarded co-signature waiting for the host to verify `signature` by `publicKey` over `message`. */
+export interface WitnessCheck extends WitnessEntry {
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
+}
+
+/**
+ * encodeCommand({kind: 'role', assignment, block}) for a freshly sealed block (no witnesses), put
+ * together from the canonical bytes already computed for the signature: the block's JSON is its
+ * canonical text without the closing brace, then its leader signature.
+ */
+function sealedRoleBytes(assignment: RoleAssignment, canonical: Uint8Array, signature: Uint8Array): Uint8Array {
+  const head = utf8Encode(`{"kind":"role","assignment":${encodeRoleAssignment(assignment)},"block":`);
+  const tail = utf8Encode(`,"leader_signature":${encodeSignature(signature)}}}`);
+  const out = new Uint8Array(head.length + canonical.length - 1 + tail.length);
+  out.set(head, 0);
+  out.set(canonical.subarray(0, canonical.length - 1), head.length);
+  out.set(tail, head.length + canonical.length - 1);
+  return out;
+}
+
+/** deferFollowerApply: entries applied per advance() once more than this many wait… */
+const DEFERRED_APPLY_SLICE = 32;
+/** …and all of them past this many (memory and staleness stay bounded under overload). */
+const DEFERRED_APPLY_MAX = 4096;
 
 export class ConsensusNode {
   readonly id: NodeId;
@@ -85,17 +132,30 @@ export class ConsensusNode {
   private readonly verifier: Ed25519Verifier;
   private readonly clock: Clock;
   private readonly pendingWitness = new Map<number, WitnessEntry>();
+  private readonly deferWitnessChecks: boolean;
+  private readonly deferFollowerApply: boolean;
+  private readonly pendingApply: Entry[] = [];
+  private witnessChecks: WitnessCheck[] = [];
+  /** `index:witness` of co-signatures queued or out for checking (never queued twice). */
+  private readonly checking = new Set<string>();
   private witnessTicks = 0;
+  private ticks = 0;
+  /** Tick at which each pending co-signature was last proposed. */
+  private readonly proposedAt = new Map<number, number>();
   private signedNew = false;
   private readonly toWitness: number[] = [];
   private readonly sealedHashes = new Map<number, { term: number; hash: string }>();
   /** Commands this leader sealed, by the exact bytes it stored: applied without parsing them back. */
-  private readonly sealedCommands = new WeakMap<Uint8Array, Command>();
+  private readonly sealedCommands = new WeakMap<Uint8Array, KnownCommand>();
+  /** Role commands proposed here, by their bytes: sealed without parsing them back. */
+  private readonly proposedRoles = new WeakMap<Uint8Array, RoleAssignment>();
 
   constructor(options: ConsensusNodeOptions, restored?: RestoredState) {
     this.signer = options.signer;
     this.verifier = options.verifier;
     this.clock = options.clock;
+    this.deferWitnessChecks = options.deferWitnessChecks ?? false;
+    this.deferFollowerApply = options.deferFollowerApply ?? false;
     this.id = nodeIdFromBytes(options.signer.publicKey);
     this.tuning = { ...DEFAULT_CONSENSUS_TUNING, ...options.tuning };
     this.raft = new RaftMachine({
@@ -119,7 +179,9 @@ export class ConsensusNode {
   }
 
   tick(): void {
+    this.applyPending(2 * DEFERRED_APPLY_SLICE);
     this.raft.tick();
+    this.ticks++;
     // New signatures go out on the next tick (batched: one witness entry per tick under load);
     // unacknowledged ones are re-proposed every witnessRetryTicks.
     if (this.pendingWitness.size > 0) this.witnessTicks++;
@@ -139,7 +201,64 @@ export class ConsensusNode {
   }
 
   step(m: Message): void {
+    if (m.type === 'prop' && this.raft.role === 'leader' && m.to === this.id) {
+      const admitted = this.admitProposal(m);
+      if (admitted) this.raft.step(admitted);
+      return;
+    }
     this.raft.step(m);
+  }
+
+  /**
+   * Leader, for proposals forwarded by other members: keeps only co-signatures that verify against
+   * a block in our chain (see the header). Every forwarded entry is decoded — whatever its spelling,
+   * no witness command reaches the log unchecked.
+   */
+  private admitProposal(m: Message): Message | null {
+    const entries: Entry[] = [];
+    for (const e of m.entries) {
+      const d = e.data.length > 0 ? decodeCommand(e.data) : null;
+      if (!d || !d.ok || d.value.kind !== 'witness') {
+        entries.push(e);
+        continue;
+      }
+      const seen = new Set<string>();
+      const kept = d.value.signatures.filter((w) => {
+        const key = `${w.index}:${w.witness}`;
+        if (seen.has(key) || this.checking.has(key)) return false;
+        seen.add(key);
+        if (!this.deferWitnessChecks) return this.state.admissibleWitness(w.index, w);
+        const message = this.state.witnessMessage(w.index, w);
+        if (message) {
+          this.checking.add(key);
+          this.witnessChecks.push({ ...w, publicKey: nodeIdToBytes(w.witness), message });
+        }
+        return false;
+      });
+      if (kept.length === 0) continue;
+      entries.push(kept.length === d.value.signatures.length ? e : { ...e, data: encodeCommand({ kind: 'witness', signatures: kept }) });
+    }
+    return entries.length === 0 ? null : { ...m, entries };
+  }
+
+  /** deferWitnessChecks: the co-signatures the host has to verify (each handed out once). */
+  takeWitnessChecks(): WitnessCheck[] {
+    const out = this.witnessChecks;
+    this.witnessChecks = [];
+    return out;
+  }
+
+  /** deferWitnessChecks: the host's verdicts; the valid ones enter the log as one witness entry. */
+  witnessesChecked(results: readonly { readonly check: WitnessCheck; readonly valid: boolean }[]): void {
+    const admitted: WitnessEntry[] = [];
+    for (const { check, valid } of results) {
+      // `checking` holds each key once, so no co-signature is admitted twice from one batch.
+      if (!this.checking.delete(`${check.index}:${check.witness}`) || !valid || !this.isLeader()) continue;
+      // Still admissible (not co-signed meanwhile, block still in our chain)?
+      if (this.state.witnessMessage(check.index, check) === null) continue;
+      admitted.push({ index: check.index, witness: check.witness, signature: check.signature });
+    }
+    if (admitted.length > 0) this.raft.propose(encodeCommand({ kind: 'witness', signatures: admitted }));
   }
 
   leader(): NodeId | null {
@@ -168,7 +287,9 @@ export class ConsensusNode {
     if (a.kind === 'demote' && a.rolesRelinquished.includes('etcd') && this.raft.conf().voters.length === 1 && this.raft.conf().voters[0] === a.nodeId) {
       return err({ code: 'invalid-conf-change', message: 'cannot relinquish etcd from the last voter' });
     }
-    return this.raft.propose(encodeCommand({ kind: 'role', assignment: a, block: null }), this.confFor(a));
+    const bytes = encodeCommand({ kind: 'role', assignment: a, block: null });
+    this.proposedRoles.set(bytes, a);
+    return this.raft.propose(bytes, this.confFor(a));
   }
 
   proposeTarget(target: TargetTopology): Result<ProposeOk, ProposeError> {
@@ -201,19 +322,38 @@ export class ConsensusNode {
 
   /** After persisting and sending: installs the snapshot and applies committed entries. */
   advance(rd: Ready): void {
-    if (rd.snapshot) this.installSnapshot(rd.snapshot);
-    for (const e of rd.committed) this.applyEntry(e);
+    if (this.deferFollowerApply && !this.isLeader() && !rd.snapshot) {
+      this.pendingApply.push(...rd.committed);
+      // A short backlog waits for the next tick; a long one (load) is worked off here a slice at a
+      // time, so that one advance never holds back this follower's next acknowledgement for long.
+      if (this.pendingApply.length > DEFERRED_APPLY_SLICE) this.applyPending(this.pendingApply.length > DEFERRED_APPLY_MAX ? Infinity : DEFERRED_APPLY_SLICE);
+    } else {
+      this.applyPending();
+      if (rd.snapshot) this.installSnapshot(rd.snapshot);
+      for (const e of rd.committed) this.applyEntry(e);
+    }
+    this.cosign();
+    this.raft.advance(rd);
+  }
+
+  /** deferFollowerApply: applies (and co-signs) the committed entries put aside by advance(). */
+  private applyPending(max = Infinity): void {
+    if (this.pendingApply.length === 0) return;
+    for (const e of this.pendingApply.splice(0, Math.min(max, this.pendingApply.length))) this.applyEntry(e);
+    this.cosign();
+  }
+
+  private cosign(): void {
     // Co-sign after the whole batch: on a restart the batch is the replayed log, whose later
     // witness entries already carry our signatures for most blocks — those are not signed again.
     for (const index of this.toWitness) {
       const c = this.state.blockAt(index);
       if (!c || c.witnesses.some((w) => w.witness === this.id)) continue;
-      const w = witnessSign(this.signer, c.block);
-      this.pendingWitness.set(index, { index, witness: w.witness, signature: w.signature });
+      // Co-sign the canonical bytes kept with the chain block (the same bytes witnessSign would rebuild).
+      this.pendingWitness.set(index, { index, witness: this.id, signature: this.signer.sign(canonicalOf(c)) });
       this.signedNew = true;
     }
     this.toWitness.length = 0;
-    this.raft.advance(rd);
   }
 
   shouldCompact(): boolean {
@@ -222,6 +362,7 @@ export class ConsensusNode {
 
   /** Snapshot of the state at the applied index; the host persists it, then trims the WAL. */
   compact(): Snapshot {
+    this.applyPending();
     return this.raft.compact(this.raft.log.applied, this.state.encode());
   }
 
@@ -252,24 +393,37 @@ export class ConsensusNode {
       const c = this.state.blockAt(index);
       if (!c || c.witnesses.some((w) => w.witness === this.id)) this.pendingWitness.delete(index);
     }
-    if (this.pendingWitness.size === 0) return;
-    const signatures = [...this.pendingWitness.values()].slice(0, 256);
+    for (const index of this.proposedAt.keys()) if (!this.pendingWitness.has(index)) this.proposedAt.delete(index);
+    // Signatures proposed less than witnessRetryTicks ago are probably on their way through the
+    // log: not proposed (and verified by the leader) again yet.
+    const signatures = [...this.pendingWitness.values()].filter((w) => {
+      const at = this.proposedAt.get(w.index);
+      return at === undefined || this.ticks - at >= this.tuning.witnessRetryTicks;
+    }).slice(0, 256);
+    if (signatures.length === 0) return;
+    for (const w of signatures) this.proposedAt.set(w.index, this.ticks);
     this.raft.propose(encodeCommand({ kind: 'witness', signatures }));
   }
 
   /** Leader-side: builds and signs the block for a RoleAssignment entry at (term, index). */
   private seal(data: Uint8Array, term: number, index: number): Uint8Array {
-    if (!isRoleCommandBytes(data)) return data;
-    const decoded = decodeCommand(data);
-    if (!decoded.ok || decoded.value.kind !== 'role') return data;
-    const prevHash = this.prevBlockHash(index);
-    const block: RoleAttestationBlock = signBlock(this.signer, prevHash, decoded.value.assignment, Math.floor(this.clock.nowMs()), term, index);
-    const hash = blockHashHex(block);
+    let assignment = this.proposedRoles.get(data);
+    if (!assignment) {
+      if (!isRoleCommandBytes(data)) return data;
+      const decoded = decodeCommand(data);
+      if (!decoded.ok || decoded.value.kind !== 'role') return data;
+      assignment = decoded.value.assignment;
+    }
+    // Canonical bytes once: signed, hashed, and handed to apply (no second canonicalisation).
+    const unsigned = { prevHash: this.prevBlockHash(index), assignment, committedAtMs: Math.floor(this.clock.nowMs()), raftTerm: term, raftLogIndex: index, leader: this.id };
+    const canonical = canonicalBytes(unsigned);
+    const block: RoleAttestationBlock = { ...unsigned, leaderSignature: this.signer.sign(canonical), witnessSignatures: [] };
+    const hash = toHex(blake3(canonical));
     this.sealedHashes.set(index, { term, hash });
     if (this.sealedHashes.size > 4096) this.sealedHashes.delete(this.sealedHashes.keys().next().value!);
-    const command: Command = { kind: 'role', assignment: decoded.value.assignment, block };
-    const bytes = encodeCommand(command);
-    this.sealedCommands.set(bytes, command);
+    const command: Command = { kind: 'role', assignment, block };
+    const bytes = sealedRoleBytes(assignment, canonical, block.leaderSignature);
+    this.sealedCommands.set(bytes, { command, canonical, hash });
     return bytes;
   }
 

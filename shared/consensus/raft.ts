@@ -147,6 +147,8 @@ export class RaftMachine {
   private readonly votes = new Map<PeerId, boolean>();
   private progress = new Map<PeerId, Progress>();
   private pendingConfIndex = 0;
+  /** Leader: entries were appended that have not been offered to followers yet (see flushAppends). */
+  private appendPending = false;
   private msgs: Message[] = [];
   private msgsAfterPersist: Message[] = [];
   private prevHardState: HardState;
@@ -278,13 +280,14 @@ export class RaftMachine {
 
   hasReady(): boolean {
     if (this.outstanding) return false;
-    return this.msgs.length > 0 || this.msgsAfterPersist.length > 0 ||
+    return this.msgs.length > 0 || this.msgsAfterPersist.length > 0 || this.appendPending ||
       this.log.stableIndex < this.log.lastIndex() || this.log.pendingSnapshot !== null ||
       this.hardStateChanged() || this.committedEnd() > this.appliedHandedOut;
   }
 
   ready(): Ready {
     assert(this.outstanding === null, 'ready() called again before advance()');
+    this.flushAppends();
     const hs = this.currentHardState();
     const snapshot = this.log.pendingSnapshot;
     const from = Math.max(this.appliedHandedOut, snapshot ? snapshot.index : 0) + 1;
@@ -362,8 +365,18 @@ export class RaftMachine {
   }
 
   private send(m: Message, afterPersist: boolean): void {
-    if (afterPersist) this.msgsAfterPersist.push(m);
-    else this.msgs.push(m);
+    if (afterPersist) {
+      // Acknowledgements are cumulative: a follower that handled several appends in one Ready sends
+      // the leader one app-resp (the highest index) instead of one per append.
+      const last = this.msgsAfterPersist[this.msgsAfterPersist.length - 1];
+      if (m.type === 'app-resp' && !m.reject && last && last.type === 'app-resp' && !last.reject && last.to === m.to && last.term === m.term) {
+        this.msgsAfterPersist[this.msgsAfterPersist.length - 1] = m.index >= last.index ? m : last;
+        return;
+      }
+      this.msgsAfterPersist.push(m);
+    } else {
+      this.msgs.push(m);
+    }
   }
 
   private resetRandomizedElectionTimeout(): void {
@@ -381,6 +394,7 @@ export class RaftMachine {
     this.resetRandomizedElectionTimeout();
     this.votes.clear();
     this.pendingConfIndex = 0;
+    this.appendPending = false;
   }
 
   private becomeFollower(term: number, leader: PeerId | null): void {
@@ -674,8 +688,18 @@ export class RaftMachine {
       if (d.conf) this.pendingConfIndex = index;
     }
     if (this.log.confIndex !== before) this.syncProgress();
-    this.bcastAppend();
+    // Sent when the host next takes a Ready: every proposal of one event-loop turn (and entries
+    // forwarded by followers) leaves in one append per follower, not one append per proposal.
+    this.appendPending = true;
     return this.log.lastIndex();
+  }
+
+  /** Sends the entries appended since the last Ready to every follower that is not paused. */
+  private flushAppends(): void {
+    if (!this.appendPending) return;
+    this.appendPending = false;
+    if (this.role !== 'leader') return;
+    for (const [peer, pr] of this.progress) if (peer !== this.id) this.sendAppend(peer, pr);
   }
 
   /** Makes the progress map match the configuration in effect (leader), and handles removal. */

@@ -4,7 +4,7 @@
 // Deterministic: the same committed entries give byte-identical state (and snapshots) everywhere.
 
 import { blake3 } from '../crypto/blake3';
-import { blockHashHex, canonicalBytes, decodeBlock, encodeBlock, ZERO_HASH_HEX, type RoleAttestationBlock, type WitnessSignature } from '../attestation/block';
+import { blockHashHex, canonicalBytes, decodeBlock, ZERO_HASH_HEX, type RoleAttestationBlock, type WitnessSignature } from '../attestation/block';
 import type { Ed25519Verifier } from '../crypto/ed25519';
 import { toHex, utf8DecodeStrict, utf8Encode } from '../kit/bytes';
 import { describeJsonError, isJsonObject, parseJson } from '../kit/json';
@@ -26,13 +26,89 @@ export interface ChainBlock {
 
 /** Canonical (signed) bytes of each chain block, computed once and reused for every witness check. */
 const canonicalCache = new WeakMap<ChainBlock, Uint8Array>();
-function canonicalOf(c: ChainBlock): Uint8Array {
+export function canonicalOf(c: ChainBlock): Uint8Array {
   let bytes = canonicalCache.get(c);
   if (!bytes) {
     bytes = canonicalBytes(c.block);
     canonicalCache.set(c, bytes);
   }
   return bytes;
+}
+
+/**
+ * UTF-8 of each chain block as the snapshot stores it, redone only when its witness list grew: a
+ * snapshot copies these bytes instead of re-serializing the whole chain every time.
+ */
+const encodedCache = new WeakMap<ChainBlock, { readonly witnesses: number; readonly bytes: Uint8Array }>();
+function encodedOf(c: ChainBlock): Uint8Array {
+  let e = encodedCache.get(c);
+  if (!e || e.witnesses !== c.witnesses.length) {
+    e = { witnesses: c.witnesses.length, bytes: blockBytes(c) };
+    encodedCache.set(c, e);
+  }
+  return e.bytes;
+}
+
+const ASCII = (s: string): Uint8Array => utf8Encode(s);
+const DECIMAL_BYTES: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => ASCII(String(i)));
+const LEADER_SIGNATURE = ASCII(',"leader_signature":');
+const WITNESS_SIGNATURES = ASCII(',"witness_signatures":[');
+const WITNESS = ASCII('{"witness":');
+const SIGNATURE = ASCII(',"signature":');
+
+/**
+ * utf8Encode(encodeBlock(block with its witnesses)), built as bytes: the canonical bytes (already
+ * computed when the block was chained) without their closing brace, then the signatures as serde
+ * byte arrays — no string building, no second canonicalisation.
+ */
+function blockBytes(c: ChainBlock): Uint8Array {
+  const canonical = canonicalOf(c);
+  const sigs = [c.block.leaderSignature, ...c.witnesses.flatMap((w) => [nodeIdToBytes(w.witness), w.signature])];
+  let size = canonical.length + LEADER_SIGNATURE.length + WITNESS_SIGNATURES.length + 2;
+  for (const b of sigs) size += 2 + 4 * b.length;
+  size += c.witnesses.length * (WITNESS.length + SIGNATURE.length + 2);
+  const out = new Uint8Array(size);
+  let at = 0;
+  const put = (b: Uint8Array): void => {
+    out.set(b, at);
+    at += b.length;
+  };
+  const array = (bytes: Uint8Array): void => {
+    out[at++] = 0x5b; // [
+    for (let i = 0; i < bytes.length; i++) {
+      if (i > 0) out[at++] = 0x2c; // ,
+      const d = DECIMAL_BYTES[bytes[i]!]!;
+      for (let k = 0; k < d.length; k++) out[at++] = d[k]!;
+    }
+    out[at++] = 0x5d; // ]
+  };
+  put(canonical.subarray(0, canonical.length - 1));
+  put(LEADER_SIGNATURE);
+  array(c.block.leaderSignature);
+  if (c.witnesses.length > 0) {
+    put(WITNESS_SIGNATURES);
+    c.witnesses.forEach((w, i) => {
+      if (i > 0) out[at++] = 0x2c;
+      put(WITNESS);
+      array(nodeIdToBytes(w.witness));
+      put(SIGNATURE);
+      array(w.signature);
+      out[at++] = 0x7d; // }
+    });
+    out[at++] = 0x5d; // ]
+  }
+  out[at++] = 0x7d; // }
+  return out.slice(0, at);
+}
+
+/**
+ * A command the applying node built itself (the leader's sealed entries), with its block's
+ * canonical bytes and hash when it has one: applied without parsing or hashing anything again.
+ */
+export interface KnownCommand {
+  readonly command: Command;
+  readonly canonical?: Uint8Array;
+  readonly hash?: string;
 }
 
 export type ApplyOutcome =
@@ -53,7 +129,9 @@ export class ReplicatedState {
 
   /**
    * `self`: signatures made by this node's own key were produced here and are not re-verified
-   * (they are valid by construction; every other signature is verified at apply time).
+   * (they are valid by construction). Leader signatures of blocks are verified at apply time.
+   * Witness signatures in `witness` entries are verified once, by the leader that admits them into
+   * the log (see admissibleWitness); applying the log trusts them, as restoring a snapshot does.
    */
   constructor(private readonly verifier: Ed25519Verifier, private readonly self: NodeId | null = null) {}
 
@@ -83,18 +161,18 @@ export class ReplicatedState {
    * `known`: the command these exact bytes encode, when the caller built them itself (the leader's
    * sealed entries) — saves parsing them back. Anything received is always decoded.
    */
-  apply(entry: Entry, known?: Command): ApplyOutcome {
+  apply(entry: Entry, known?: KnownCommand): ApplyOutcome {
     this.appliedIndex = entry.index;
     this.appliedTerm = entry.term;
     if (entry.data.length === 0) return { kind: 'noop' };
-    const decoded = known ? { ok: true as const, value: known } : decodeCommand(entry.data);
+    const decoded = known ? { ok: true as const, value: known.command } : decodeCommand(entry.data);
     if (!decoded.ok) return this.fault(`entry ${entry.index}: ${decoded.error.path}: ${decoded.error.message}`);
     const cmd = decoded.value;
     switch (cmd.kind) {
       case 'role':
         this.shape.apply(cmd.assignment, entry.term, entry.index);
         if (cmd.block) {
-          const problem = this.appendBlock(cmd.block, entry);
+          const problem = this.appendBlock(cmd.block, entry, known);
           if (problem) return this.fault(`entry ${entry.index}: ${problem}`);
         }
         break;
@@ -107,7 +185,10 @@ export class ReplicatedState {
       case 'member':
         break; // membership lives in the Raft configuration
       case 'witness':
-        for (const w of cmd.signatures) this.addWitness(w.index, { witness: w.witness, signature: w.signature });
+        for (const w of cmd.signatures) {
+          const c = this.chainByIndex.get(w.index);
+          if (c) this.addWitnessTo(c, { witness: w.witness, signature: w.signature }, false);
+        }
         break;
     }
     return { kind: 'applied', command: cmd };
@@ -119,32 +200,48 @@ export class ReplicatedState {
     return { kind: 'fault', message };
   }
 
-  private appendBlock(block: RoleAttestationBlock, entry: Entry): string | null {
+  private appendBlock(block: RoleAttestationBlock, entry: Entry, known?: KnownCommand): string | null {
     if (Number(block.raftLogIndex) !== entry.index || Number(block.raftTerm) !== entry.term) {
       return `block claims term ${block.raftTerm} index ${block.raftLogIndex} but sits at ${entry.term}/${entry.index}`;
     }
     if (block.prevHash !== this.headHash()) return `block prev_hash ${block.prevHash.slice(0, 12)} does not link to head ${this.headHash().slice(0, 12)}`;
-    const canonical = canonicalBytes(block);
+    const canonical = known?.canonical ?? canonicalBytes(block);
     if (block.leader !== this.self && !this.verifier.verify(nodeIdToBytes(block.leader), canonical, block.leaderSignature)) {
       return `block leader signature does not verify`;
     }
-    const c: ChainBlock = { block: { ...block, witnessSignatures: [] }, hash: toHex(blake3(canonical)), witnesses: [] };
+    const c: ChainBlock = { block: { ...block, witnessSignatures: [] }, hash: known?.hash ?? toHex(blake3(canonical)), witnesses: [] };
     canonicalCache.set(c, canonical);
-    for (const w of block.witnessSignatures) this.addWitnessTo(c, w);
+    for (const w of block.witnessSignatures) this.addWitnessTo(c, w, true);
     this.chain.push(c);
     this.chainByIndex.set(entry.index, c);
     return null;
   }
 
-  private addWitness(index: number, w: WitnessSignature): void {
-    const c = this.chainByIndex.get(index);
-    if (c) this.addWitnessTo(c, w);
+  /**
+   * Leader-side admission of a co-signature into the log: the block at `index` is in this state,
+   * the witness is not its leader and has not co-signed it yet, and the signature verifies.
+   */
+  admissibleWitness(index: number, w: WitnessSignature): boolean {
+    const message = this.witnessMessage(index, w);
+    return message !== null && this.verifier.verify(nodeIdToBytes(w.witness), message, w.signature);
   }
 
-  private addWitnessTo(c: ChainBlock, w: WitnessSignature): void {
-    if (w.witness === c.block.leader || c.witnesses.some((x) => x.witness === w.witness)) return;
-    if (w.witness !== this.self && !this.verifier.verify(nodeIdToBytes(w.witness), canonicalOf(c), w.signature)) return;
-    c.witnesses.push(w);
+  /**
+   * The bytes a co-signature for the block at `index` must verify over, or null when it cannot be
+   * admitted whatever its signature (no such block, the block's own leader, already co-signed).
+   */
+  witnessMessage(index: number, w: WitnessSignature): Uint8Array | null {
+    const c = this.chainByIndex.get(index);
+    return c !== undefined && this.acceptsWitness(c, w, false) ? canonicalOf(c) : null;
+  }
+
+  private acceptsWitness(c: ChainBlock, w: WitnessSignature, verify: boolean): boolean {
+    if (w.witness === c.block.leader || c.witnesses.some((x) => x.witness === w.witness)) return false;
+    return !verify || w.witness === this.self || this.verifier.verify(nodeIdToBytes(w.witness), canonicalOf(c), w.signature);
+  }
+
+  private addWitnessTo(c: ChainBlock, w: WitnessSignature, verify: boolean): void {
+    if (this.acceptsWitness(c, w, verify)) c.witnesses.push(w);
   }
 
   // ------------------------------------------------------------- snapshots
@@ -155,12 +252,25 @@ export class ReplicatedState {
     const shape = Object.keys(record).map((id) => `"${id}":[${record[id]!.map((r) => `"${r}"`).join(',')}]`).join(',');
     const target = encodeCommandText({ kind: 'target', target: this.target });
     const strategy = encodeCommandText({ kind: 'strategy', strategy: this.strategy });
-    const chain = this.blocks().map(encodeBlock).join(',');
-    return utf8Encode(
+    const head = utf8Encode(
       `{"v":1,"applied_index":${this.appliedIndex},"applied_term":${this.appliedTerm},` +
       `"shape":{"assignments":{${shape}},"last_applied_term":${this.shape.lastAppliedTerm},"last_applied_index":${this.shape.lastAppliedIndex}},` +
-      `"target":${target},"strategy":${strategy},"chain":[${chain}]}`,
+      `"target":${target},"strategy":${strategy},"chain":[`,
     );
+    const blocks = this.chain.map(encodedOf);
+    let size = head.length + Math.max(0, blocks.length - 1) + 2;
+    for (const b of blocks) size += b.length;
+    const out = new Uint8Array(size);
+    out.set(head, 0);
+    let at = head.length;
+    for (let i = 0; i < blocks.length; i++) {
+      if (i > 0) out[at++] = 0x2c; // ,
+      out.set(blocks[i]!, at);
+      at += blocks[i]!.length;
+    }
+    out[at++] = 0x5d; // ]
+    out[at] = 0x7d; // }
+    return out;
   }
 
   static decode(bytes: Uint8Array, verifier: Ed25519Verifier, self: NodeId | null = null): Result<ReplicatedState, DecodeError> {

@@ -256,10 +256,18 @@ class Reader {
     let pos = start;
     if (text.charCodeAt(pos) === 45) pos++;
     const intStart = pos;
+    // The integer part's value is accumulated while scanning: short integers (the common case —
+    // byte arrays, indexes) need no substring and no Number() conversion.
+    let acc = 0;
     if (text.charCodeAt(pos) === 48) {
       pos++;
     } else {
-      while (pos < text.length && isDigit(text.charCodeAt(pos))) pos++;
+      while (pos < text.length) {
+        const d = text.charCodeAt(pos) - 48;
+        if (d < 0 || d > 9) break;
+        acc = acc * 10 + d;
+        pos++;
+      }
     }
     if (pos === intStart) this.fail('invalid number: expected a digit', pos);
     if (isDigit(text.charCodeAt(pos)) && text.charCodeAt(intStart) === 48) {
@@ -284,6 +292,7 @@ class Reader {
       if (pos === expStart) this.fail('invalid number: expected a digit in the exponent', pos);
     }
     this.pos = pos;
+    if (integral && pos - intStart <= 15) return start === intStart ? acc : -acc;
     const literal = text.slice(start, pos);
     if (!integral) {
       const value = Number(literal);

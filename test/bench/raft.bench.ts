@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RaftHost } from '../../electron/raft/raft-host';
 import { nodeEd25519, nodeSignerFromSeed } from '../../electron/node/ed25519-node';
-import { promote } from '../../shared/types/roles';
+import { promote, type NodeRole } from '../../shared/types/roles';
 import { ProcCluster } from '../electron/raft/proc-cluster';
 import { runRaftNodeProcess } from '../electron/raft/proc-node';
 import { fileURLToPath } from 'node:url';
@@ -156,8 +156,20 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     await cluster.waitLeader(5000);
     for (const n of rest) await cluster.propose({ kind: 'add-learner', id: n.id });
     for (const n of rest) await cluster.propose({ kind: 'promote', id: n.id, roles: ['etcd'] });
-    const leader = await cluster.waitLeader(5000);
-    for (let i = 0; i < 200; i++) await leader.propose({ kind: 'promote', id: leader.id, roles: [i % 2 ? 'worker' : 'observer'] });
+    let leader = await cluster.waitLeader(5000);
+    // A leader change during the run (a long stall on a shared machine) is not fatal: the proposal
+    // is retried on the new leader (its latency includes the election) and the change is counted.
+    let leaderChanges = 0;
+    const proposeOnLeader = async (roles: NodeRole[]): Promise<boolean> => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if ((await leader.propose({ kind: 'promote', id: leader.id, roles })).ok) return true;
+        const next = await cluster.waitLeader(10_000);
+        if (next !== leader) leaderChanges++;
+        leader = next;
+      }
+      return false;
+    };
+    for (let i = 0; i < 200; i++) await proposeOnLeader([i % 2 ? 'worker' : 'observer']);
     if (phase === 'failover') return { ...(await failoverTrials(cluster)) };
     // CPU time of the three node processes per commit: far less noisy than latency on a shared
     // machine, and what throughput is bounded by on 2 cores.
@@ -179,8 +191,7 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     const lat: number[] = [];
     for (let i = 0; i < SEQ_COMMITS; i++) {
       const s = now();
-      const r = await leader.propose({ kind: 'promote', id: leader.id, roles: [i % 2 ? 'worker' : 'observer'] });
-      if (!r.ok) throw new Error(`sequential proposal failed: ${r.error}`);
+      if (!(await proposeOnLeader([i % 2 ? 'worker' : 'observer']))) throw new Error(`sequential proposal ${i} failed`);
       lat.push(now() - s);
     }
     const cpu1 = await cpu();
@@ -188,7 +199,7 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     const until = now() + THROUGHPUT_MS;
     const t0 = now();
     await Promise.all(Array.from({ length: CONCURRENT }, async (_, w) => {
-      for (let k = 0; now() < until; k++) if ((await leader.propose({ kind: 'promote', id: leader.id, roles: [(w + k) % 2 ? 'worker' : 'observer'] })).ok) commits++;
+      for (let k = 0; now() < until; k++) if (await proposeOnLeader([(w + k) % 2 ? 'worker' : 'observer'])) commits++;
     }));
     const tput = commits / ((now() - t0) / 1000);
     const cpu2 = await cpu();
@@ -199,6 +210,7 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
       msgsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'sent'), msgsPerCommitTput: per(cpu1, cpu2, commits, 'sent'),
       socketWritesPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'writes'), socketWritesPerCommitTput: per(cpu1, cpu2, commits, 'writes'),
       fsyncsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'syncs'), fsyncsPerCommitTput: per(cpu1, cpu2, commits, 'syncs'),
+      leaderChanges,
     };
   } finally {
     await cluster.stopAll();
@@ -380,13 +392,15 @@ async function benchEtcd(bin: string, dir: string): Promise<Record<string, numbe
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'revoada-bench-raft-'));
   try {
-    console.log(`bench:raft — ${os.cpus().length} cpus, ${SEQ_COMMITS} sequential commits, ${CONCURRENT} proposers × ${THROUGHPUT_MS} ms, ${FAILOVER_TRIALS} failovers`);
+    const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+    const loadAtStart = load();
+    console.log(`bench:raft — load average ${loadAtStart}; ${os.cpus().length} cpus, ${SEQ_COMMITS} sequential commits, ${CONCURRENT} proposers × ${THROUGHPUT_MS} ms, ${FAILOVER_TRIALS} failovers`);
     const floor = fsyncFloor(dir);
     console.log(`fsync floor (256 B append + fdatasync): p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms, ${floor.perSec}/s`);
     // Two fresh clusters: one for latency/throughput, one for failover (a failover right after a
     // 64-proposer burst also pays for the attestation backlog — see the report).
     const ours = { ...(await benchOursProcesses(dir, 'load')), ...(await benchOursProcesses(dir, 'failover')) };
-    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; client pipe round trip alone p50 ${ours['clientPipeP50Ms']} ms, p99 ${ours['clientPipeP99Ms']} ms; CPU of the 3 node processes per commit ${ours['cpuMsPerCommitSeq']} ms sequential, ${ours['cpuMsPerCommitTput']} ms under load; per commit (all nodes) ${ours['msgsPerCommitSeq']}/${ours['msgsPerCommitTput']} messages, ${ours['socketWritesPerCommitSeq']}/${ours['socketWritesPerCommitTput']} socket writes, ${ours['fsyncsPerCommitSeq']}/${ours['fsyncsPerCommitTput']} fsyncs (sequential/64 proposers); failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
+    console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; client pipe round trip alone p50 ${ours['clientPipeP50Ms']} ms, p99 ${ours['clientPipeP99Ms']} ms; CPU of the 3 node processes per commit ${ours['cpuMsPerCommitSeq']} ms sequential, ${ours['cpuMsPerCommitTput']} ms under load; per commit (all nodes) ${ours['msgsPerCommitSeq']}/${ours['msgsPerCommitTput']} messages, ${ours['socketWritesPerCommitSeq']}/${ours['socketWritesPerCommitTput']} socket writes, ${ours['fsyncsPerCommitSeq']}/${ours['fsyncsPerCommitTput']} fsyncs (sequential/64 proposers); leader changes during the load runs ${ours['leaderChanges']}; failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
     const inproc = await benchOurs(dir, 0);
     console.log(`revoada raft (3 nodes in ONE process, sharing one thread and its fsyncs): commit p50 ${inproc['seqP50Ms']} ms, p99 ${inproc['seqP99Ms']} ms; ${inproc['tput64PerSec']} commits/s with 64 proposers`);
     const bin = process.env['RAFT_BENCH_NO_ETCD'] ? null : haveEtcd();
@@ -394,8 +408,9 @@ async function main(): Promise<void> {
     const etcd = bin ? await benchEtcd(bin, dir) : null;
     if (etcd) console.log(`etcd 3-member cluster (same machine, HTTP/JSON gateway client): put p50 ${etcd['seqP50Ms']} ms, p99 ${etcd['seqP99Ms']} ms; ${etcd['tput64PerSec']} puts/s with 64 clients; failover p50 ${etcd['failoverP50Ms']} ms, p99 ${etcd['failoverP99Ms']} ms (${etcd['failoverTrials']} trials)`);
     const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? r3(a / b) : null);
+    console.log(`load average at the end: ${load()}`);
     console.log(JSON.stringify({
-      bench: 'raft', fsyncFloor: floor, ours, oursInProcess: inproc, etcd,
+      bench: 'raft', loadAverage: { start: loadAtStart, end: load() }, fsyncFloor: floor, ours, oursInProcess: inproc, etcd,
       ratios: {
         commitP50OverFsyncFloorP50: ratio(ours['seqP50Ms'], floor.p50Ms),
         oursP50OverEtcdP50: ratio(ours['seqP50Ms'], etcd?.['seqP50Ms']),

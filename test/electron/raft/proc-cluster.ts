@@ -97,12 +97,12 @@ export class ProcNode {
   }
 
   /**
-   * CPU time this node process has used so far (ms; user + system) and its Raft messages sent,
+   * CPU time this node process has used so far (ms; user + system, and system alone) and its Raft messages sent,
    * socket writes and WAL fsyncs — read without other work.
    */
-  async counters(): Promise<{ cpuMs: number; sent: number; writes: number; syncs: number } | null> {
+  async counters(): Promise<{ cpuMs: number; sysMs: number; sent: number; writes: number; syncs: number } | null> {
     const r = await this.call({ cmd: 'cpu' }, 2000);
-    return r['type'] === 'cpu' ? { cpuMs: Number(r['ms']), sent: Number(r['sent']), writes: Number(r['writes']), syncs: Number(r['syncs']) } : null;
+    return r['type'] === 'cpu' ? { cpuMs: Number(r['ms']), sysMs: Number(r['sysMs']), sent: Number(r['sent']), writes: Number(r['writes']), syncs: Number(r['syncs']) } : null;
   }
 
   kill(): void {

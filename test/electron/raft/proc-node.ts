@@ -56,7 +56,7 @@ export async function runRaftNodeProcess(): Promise<void> {
     } else if (msg.cmd === 'cpu') {
       const u = process.cpuUsage();
       const t = host.transport.stats;
-      out({ type: 'cpu', req: msg.req, ms: (u.user + u.system) / 1000, sent: t.sent, writes: t.writes, syncs: host.wal.syncs });
+      out({ type: 'cpu', req: msg.req, ms: (u.user + u.system) / 1000, sysMs: u.system / 1000, sent: t.sent, writes: t.writes, syncs: host.wal.syncs });
     } else if (msg.cmd === 'status') {
       const s = host.node.status();
       const state = host.node.state;

@@ -19,6 +19,23 @@ afterEach(() => {
 
 const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, data: new TextEncoder().encode(text) });
 
+/** Length (header included) of the record that ends at `end`, found by walking the records from 0. */
+function recordLength(image: Uint8Array, end: number): number {
+  let pos = 0;
+  for (;;) {
+    const next = pos + 8 + new DataView(image.buffer, image.byteOffset).getUint32(pos, true);
+    if (next >= end) return end - pos;
+    pos = next;
+  }
+}
+
+/** Bytes before the trailing fill. */
+function dataLength(image: Uint8Array): number {
+  let n = image.length;
+  while (n > 0 && image[n - 1] === 0xff) n--;
+  return n;
+}
+
 /** Writes a known history: 3 readies, each with entries then a hard state; returns them. */
 function writeHistory(dir: string): { entries: Entry[]; states: HardState[] } {
   const wal = Wal.open(dir);
@@ -48,6 +65,64 @@ describe('WAL', () => {
     expect(wal.restored.entries.map((e) => `${e.index}/${e.term}`)).toEqual(['1/1', '2/1', '3/1', '4/2']);
     expect(wal.restored.hardState).toEqual({ term: 2, vote: null, commit: 3 });
     wal.close();
+  });
+
+  it('a hard state that only moves the commit index costs no write; it rides on the next write or on close', () => {
+    const dir = tmp();
+    let wal = Wal.open(dir);
+    wal.save({ entries: [entry(1, 1), entry(2, 1)], hardState: { term: 1, vote: 'aa', commit: 0 }, snapshot: null });
+    const bytes = wal.logBytes();
+    const syncs = wal.syncs;
+    wal.save({ entries: [], hardState: { term: 1, vote: 'aa', commit: 1 }, snapshot: null });
+    expect(wal.logBytes()).toBe(bytes);
+    expect(wal.syncs).toBe(syncs);
+    wal.save({ entries: [], hardState: { term: 1, vote: 'aa', commit: 2 }, snapshot: null });
+    wal.save({ entries: [entry(3, 1)], hardState: null, snapshot: null }); // carries commit 2
+    expect(wal.syncs).toBe(syncs + 1);
+    // A crash now (no close) still finds commit 2 after entry 3.
+    expect(Wal.open(dir).restored.hardState).toEqual({ term: 1, vote: 'aa', commit: 2 });
+    wal.save({ entries: [], hardState: { term: 1, vote: 'aa', commit: 3 }, snapshot: null });
+    wal.close();
+    wal = Wal.open(dir);
+    expect(wal.restored.hardState).toEqual({ term: 1, vote: 'aa', commit: 3 });
+    expect(wal.restored.entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    wal.close();
+  });
+
+  it('preallocated space: a crashed log ends where the fill begins; a torn last record inside it is cut; a clean close trims the fill', () => {
+    const dir = tmp();
+    const wal = Wal.open(dir);
+    for (let i = 1; i <= 20; i++) wal.save({ entries: [entry(i, 1, `value-${i}`)], hardState: { term: 1, vote: 'v', commit: i - 1 }, snapshot: null });
+    const file = path.join(dir, 'wal.log');
+    const image = readFileSync(file); // as a crash would leave it: records, then fill
+    const used = wal.logBytes();
+    expect(image.length).toBeGreaterThan(used);
+    expect(image.subarray(used).every((b) => b === 0xff)).toBe(true);
+    // Crash as is: everything back, nothing reported lost, appending goes on after the records.
+    let back = Wal.open(dir);
+    expect(back.restored.entries.length).toBe(20);
+    expect(back.report.truncatedBytes).toBe(0);
+    back.save({ entries: [entry(21, 1)], hardState: null, snapshot: null });
+    expect(back.logBytes()).toBeGreaterThan(used);
+    back.close();
+    expect(readFileSync(file).length).toBe(back.logBytes()); // trimmed
+    // A torn last write (entry 20's record, then its hard state): any prefix of it over the fill.
+    const hsStart = used - recordLength(image, used);
+    const lastStart = hsStart - recordLength(image, hsStart);
+    for (let cut = lastStart; cut < hsStart; cut += 3) {
+      const torn = Buffer.from(image);
+      torn.fill(0xff, cut, used);
+      writeFileSync(file, torn);
+      back = Wal.open(dir);
+      expect(back.restored.entries.length).toBe(19);
+      expect(back.report.truncatedBytes).toBe(dataLength(torn) - lastStart);
+      back.close();
+    }
+    // Damage in a record followed by a complete one is corruption, fill or not.
+    const damaged = Buffer.from(image);
+    damaged[20] = damaged[20]! ^ 0xff;
+    writeFileSync(file, damaged);
+    expect(() => Wal.open(dir)).toThrow(WalCorruptionError);
   });
 
   it('a crash at every byte offset of the file recovers a valid prefix (torn tail truncated)', () => {
@@ -125,6 +200,31 @@ describe('WAL', () => {
     expect(back.restored.snapshot?.conf).toEqual({ voters: ['v'], learners: ['w'] });
     expect(back.restored.entries.map((e) => e.index)).toEqual([191, 192, 193, 194, 195, 196, 197, 198, 199, 200]);
     expect(back.restored.hardState.commit).toBe(200);
+    back.close();
+  });
+
+  it('a background snapshot does not block: the log keeps everything until the file is in place; entries appended meanwhile survive', async () => {
+    const dir = tmp();
+    const wal = Wal.open(dir);
+    for (let i = 1; i <= 200; i++) wal.save({ entries: [entry(i, 1, 'x'.repeat(100))], hardState: { term: 1, vote: 'v', commit: i }, snapshot: null });
+    const snap = { index: 190, term: 1, conf: { voters: ['v'], learners: [] }, data: new TextEncoder().encode('{"state":2}') };
+    expect(wal.saveSnapshotInBackground(snap)).toBe(true);
+    expect(wal.snapshotPending).toBe(true);
+    expect(wal.saveSnapshotInBackground({ ...snap, index: 195 })).toBe(false); // one at a time
+    // Not written yet: a crash now recovers from the log alone.
+    const early = Wal.open(dir);
+    expect(early.restored.snapshot).toBeNull();
+    expect(early.restored.entries.length).toBe(200);
+    early.close();
+    wal.save({ entries: [entry(201, 1)], hardState: { term: 1, vote: 'v', commit: 201 }, snapshot: null });
+    while (wal.snapshotPending) await new Promise((r) => setTimeout(r, 2));
+    wal.save({ entries: [entry(202, 1)], hardState: { term: 1, vote: 'v', commit: 202 }, snapshot: null });
+    wal.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.bg'))).toEqual([]);
+    const back = Wal.open(dir);
+    expect(back.restored.snapshot?.index).toBe(190);
+    expect(back.restored.entries.map((e) => e.index)).toEqual(Array.from({ length: 12 }, (_, i) => 191 + i));
+    expect(back.restored.hardState.commit).toBe(202);
     back.close();
   });
 

@@ -34,4 +34,16 @@ describe('consensus codec', () => {
       expect(typeof r.ok).toBe('boolean');
     }), { numRuns: 2000 });
   });
+
+  it('encodings share a scratch buffer without leaking between them: non-ASCII text, a huge snapshot, then small messages', () => {
+    const samples: Message[] = [
+      message({ type: 'app', from: 'nó-ü', to: '节点', term: 1, entries: [{ term: 1, index: 1, data: new Uint8Array(0), conf: { op: 'add-voter', peer: 'pé€r' } }] }),
+      message({ type: 'snap', from: 'x', to: 'y', term: 2, snapshot: { index: 9, term: 2, conf: { voters: ['x'], learners: [] }, data: new Uint8Array(3 << 20).fill(7) } }),
+      message({ type: 'heartbeat', from: 'a'.repeat(64), to: 'b'.repeat(64), term: 3, commit: 2 }),
+      message({ type: 'app', from: 'a', to: 'b', term: 3, entries: Array.from({ length: 50 }, (_, i) => ({ term: 3, index: i + 1, data: new Uint8Array(700).fill(i) })) }),
+    ];
+    const encoded = samples.map(encodeMessage);
+    // Each result is its own copy: decoding after all encodings still gives every message back.
+    encoded.forEach((bytes, i) => expect(decodeMessage(bytes)).toEqual({ ok: true, value: samples[i] }));
+  });
 });

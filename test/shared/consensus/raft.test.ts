@@ -214,6 +214,34 @@ describe('§5.3 log replication', () => {
     expect(f.log.committed).toBe(3);
   });
 
+  it('batching: proposals made between two Readies leave as one append per follower, acknowledged with one message', () => {
+    const net = new Net(['a', 'b', 'c']);
+    net.elect('a');
+    net.stabilize();
+    const a = net.get('a');
+    const b = net.get('b');
+    const first = a.log.lastIndex() + 1;
+    for (let i = 0; i < 10; i++) expect(a.propose(enc(`p${i}`)).ok).toBe(true);
+    const rd = a.ready();
+    a.advance(rd);
+    const apps = rd.messages.filter((m) => m.type === 'app');
+    expect(apps.map((m) => m.to).sort()).toEqual(['b', 'c']);
+    for (const m of apps) expect(m.entries.map((e) => e.index)).toEqual(Array.from({ length: 10 }, (_, i) => first + i));
+    // Two appends reach b before it takes a Ready: its acknowledgement is cumulative, one message.
+    for (let i = 0; i < 2; i++) expect(a.propose(enc(`q${i}`)).ok).toBe(true);
+    const rd2 = a.ready();
+    a.advance(rd2);
+    const split = rd2.messages.find((m) => m.type === 'app' && m.to === 'b')!;
+    b.step(apps.find((m) => m.to === 'b')!);
+    b.step(split);
+    const brd = b.ready();
+    b.advance(brd);
+    const acks = brd.messagesAfterPersist.filter((m) => m.type === 'app-resp');
+    expect(acks.length).toBe(1);
+    expect(acks[0]!.index).toBe(a.log.lastIndex());
+    expect(brd.entries.map((e) => e.index)).toEqual(Array.from({ length: 12 }, (_, i) => first + i));
+  });
+
   it('fast backtracking: a follower with a long divergent suffix converges in few round trips', () => {
     const net = new Net(['a', 'b', 'c'], { checkQuorum: false });
     net.elect('a');

@@ -14,7 +14,7 @@ export function simSuite(part: 0 | 1): void {
   describe(`Raft deterministic simulation (part ${part + 1}/2)`, () => {
     it(`holds every invariant on ${seeds.length} seeds (3–7 nodes, loss, dup, reorder, partitions, crash-restart, torn writes)`, () => {
       if (seeds.length === 0) return;
-      const totals = { elections: 0, crashes: 0, commits: 0, messages: 0, dropped: 0, snapshots: 0 };
+      const totals = { elections: 0, crashes: 0, commits: 0, messages: 0, dropped: 0, snapshots: 0, deferredWitnessChecks: 0 };
       const cpu0 = process.cpuUsage();
       for (const seed of seeds) {
         const sim = new Simulation(simOptionsFor(seed));
@@ -33,6 +33,7 @@ export function simSuite(part: 0 | 1): void {
         totals.messages += sim.stats.messages;
         totals.dropped += sim.stats.dropped;
         totals.snapshots += sim.stats.snapshotsSent;
+        totals.deferredWitnessChecks += sim.stats.deferredWitnessChecks;
       }
       const cpu = process.cpuUsage(cpu0);
       console.log(`raft sim: ${seeds.length} seeds, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`, totals);
@@ -43,6 +44,7 @@ export function simSuite(part: 0 | 1): void {
         expect(totals.crashes).toBeGreaterThan(0);
         expect(totals.dropped).toBeGreaterThan(0);
         expect(totals.snapshots).toBeGreaterThan(0);
+        expect(totals.deferredWitnessChecks).toBeGreaterThan(0);
       }
     });
   });
