@@ -79,7 +79,8 @@ export function nodeSignerFromSeed(seed: Uint8Array): Ed25519Signer {
  * need not hold up the event loop.
  */
 export function verifyInBackground(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if (precheck(publicKey, signature) !== null) return Promise.resolve(false);
+  // Same checks as nodeEd25519.verify: the key rules are answered by the cache.
+  if (publicKey.length !== PUBLIC_KEY_SIZE || precheckSignature(signature) !== null) return Promise.resolve(false);
   const key = publicKeyObject(publicKey);
   if (key === null) return Promise.resolve(false);
   return new Promise((resolve) => {

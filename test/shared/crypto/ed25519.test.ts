@@ -2,7 +2,7 @@
 // honest, tampered and adversarial inputs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeEd25519 } from '../../../electron/node/ed25519-node';
+import { nodeEd25519, verifyInBackground } from '../../../electron/node/ed25519-node';
 import { isCanonicalScalar, precheck, pureEd25519 } from '../../../shared/crypto/ed25519';
 import { concatBytes, fromHex, toHex, utf8Encode } from '../../../shared/kit/bytes';
 
@@ -75,5 +75,23 @@ describe('ed25519 revoada-strict rule', () => {
     expect(precheck(signer.publicKey, smallR)).toBe('small_order_r');
     const nonCanonicalKey = fromHex('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f')!;
     expect(precheck(nonCanonicalKey, signer.sign(utf8Encode('x')))).toBe('non_canonical_public_key');
+  });
+  it('the thread-pool verifier applies the same rule as the inline one', async () => {
+    const signer = nodeEd25519.signerFromSeed(seed(5));
+    const msg = utf8Encode('background');
+    const sig = signer.sign(msg);
+    const identity = fromHex('0100000000000000000000000000000000000000000000000000000000000000')!;
+    const cases: [Uint8Array, Uint8Array, Uint8Array][] = [
+      [signer.publicKey, msg, sig],
+      [signer.publicKey, utf8Encode('other'), sig],
+      [signer.publicKey, msg, concatBytes(sig.subarray(0, 32), addLE(sig.subarray(32), L))],
+      [identity, utf8Encode('anything'), concatBytes(identity, new Uint8Array(32))],
+      [signer.publicKey, msg, concatBytes(identity, sig.subarray(32))],
+      [signer.publicKey.subarray(0, 31), msg, sig],
+      [signer.publicKey, msg, sig.subarray(0, 63)],
+    ];
+    const background = await Promise.all(cases.map(([k, m, s]) => verifyInBackground(k, m, s)));
+    expect(background).toEqual(cases.map(([k, m, s]) => nodeEd25519.verify(k, m, s)));
+    expect(background).toEqual([true, false, false, false, false, false, false]);
   });
 });
