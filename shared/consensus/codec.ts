@@ -3,6 +3,7 @@
 // UTF-8; byte strings are u32-length. Decoding is total: any input gives a value or a CodecError
 // naming the field and offset, never an exception.
 
+import { ByteWriter } from '../kit/byte-writer';
 import { utf8DecodeStrict, utf8Encode } from '../kit/bytes';
 import { err, ok, type Result } from '../kit/result';
 import type { ConfChange, ConfState, Entry, HardState, Message, MessageType, Snapshot } from './types';
@@ -25,54 +26,28 @@ function freshScratch(): { buf: Uint8Array; view: DataView } {
 }
 let scratch: { buf: Uint8Array; view: DataView } | null = freshScratch();
 
-export class Writer {
-  private buf: Uint8Array;
-  private view: DataView;
+export class Writer extends ByteWriter {
   private readonly shared: boolean;
-  length = 0;
 
   constructor() {
     const s = scratch;
-    this.shared = s !== null;
     scratch = null; // taken until finish(); a nested Writer gets its own buffer
-    this.buf = s ? s.buf : new Uint8Array(256);
-    this.view = s ? s.view : new DataView(this.buf.buffer);
+    super(s ?? undefined);
+    this.shared = s !== null;
   }
 
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  u8(v: number): void {
-    this.reserve(1);
-    this.buf[this.length++] = v;
-  }
-
-  u32(v: number): void {
-    this.reserve(4);
-    this.view.setUint32(this.length, v, true);
-    this.length += 4;
-  }
-
+  /** A float64 holding a non-negative safe integer. */
   num(v: number): void {
-    this.reserve(8);
-    this.view.setFloat64(this.length, v, true);
-    this.length += 8;
+    this.f64(v);
   }
 
+  /** u32 length, then the bytes. */
   bytes(b: Uint8Array): void {
     this.u32(b.length);
-    this.reserve(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
+    this.raw(b);
   }
 
+  /** u32 byte length, then UTF-8. */
   str(s: string): void {
     // ASCII (ids, ops) is written in place; anything else goes through the UTF-8 encoder.
     const n = s.length;
@@ -95,8 +70,8 @@ export class Writer {
   }
 
   /** The bytes written (a copy); the Writer must not be used afterwards. */
-  finish(): Uint8Array {
-    const out = this.buf.slice(0, this.length);
+  override finish(): Uint8Array {
+    const out = super.finish();
     // Give the (possibly grown) buffer back for the next encode, unless it grew huge (a snapshot).
     if (this.shared) scratch = this.buf.length <= 1 << 20 ? { buf: this.buf, view: this.view } : freshScratch();
     return out;

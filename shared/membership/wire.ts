@@ -15,6 +15,7 @@
 // Encoding always writes uncompressed (type 2) blocks, which every chitchat peer accepts.
 
 import { Decompress as ZstdDecompress } from 'fzstd';
+import { ByteWriter } from '../kit/byte-writer';
 import { utf8DecodeStrict } from '../kit/bytes';
 import { err, ok, type Result } from '../kit/result';
 
@@ -209,44 +210,8 @@ function cachedIp(text: string): Uint8Array | null {
   return ip;
 }
 
-class Writer {
-  private buf = new Uint8Array(256);
-  private view = new DataView(this.buf.buffer);
-  length = 0;
-
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  u8(v: number): void {
-    this.reserve(1);
-    this.buf[this.length++] = v;
-  }
-
-  u16(v: number): void {
-    this.reserve(2);
-    this.view.setUint16(this.length, v, true);
-    this.length += 2;
-  }
-
-  u64(v: bigint): void {
-    this.reserve(8);
-    this.view.setBigUint64(this.length, BigInt.asUintN(64, v), true);
-    this.length += 8;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
-  }
-
+class Writer extends ByteWriter {
+  /** u16 byte length, then UTF-8. */
   str(s: string): void {
     // Encode straight into the buffer after a 2-byte hole for the length.
     this.reserve(2 + 3 * s.length);
@@ -260,7 +225,7 @@ class Writer {
     const ip = cachedIp(a.ip);
     if (ip === null) throw new RangeError(`not an IP literal: ${a.ip}`);
     this.u8(ip.length === 4 ? 4 : 6);
-    this.bytes(ip);
+    this.raw(ip);
     this.u16(a.port);
   }
 
@@ -268,10 +233,6 @@ class Writer {
     this.str(id.nodeId);
     this.u64(id.generation);
     this.addr(id.addr);
-  }
-
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
   }
 }
 
@@ -357,7 +318,7 @@ function writeDelta(w: Writer, delta: readonly NodeDelta[]): void {
     const block = ops.subarray(at, Math.min(ops.length, at + BLOCK_THRESHOLD));
     w.u8(2);
     w.u16(block.length);
-    w.bytes(block);
+    w.raw(block);
   }
   w.u8(0);
 }
