@@ -194,6 +194,8 @@ export class ConsensusNode {
 
   /** Ticks until one can act (Raft timers, witness batch or retry); Infinity when none can. */
   ticksUntilDue(): number {
+    // Committed entries handed over for deferred apply are applied on the very next tick.
+    if (this.pendingApply.length > 0) return 1;
     const raft = this.raft.ticksUntilDue();
     if (this.pendingWitness.size === 0) return raft;
     const due = this.signedNew ? this.tuning.witnessBatchTicks : this.tuning.witnessRetryTicks;

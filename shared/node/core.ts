@@ -565,11 +565,10 @@ export class NodeCore {
   }
 
   /**
-   * The earliest time a peer's verdict can change with no input: a healthy peer turns suspect only
-   * once phi > threshold·m and silence > timeout·m (m = the local-health multiplier), i.e. at
-   * lastArrival + m·max(timeout, threshold·mean), where mean = silence / phi. A suspect peer (or
-   * one without a sampled interval) is re-evaluated every Raft tick period; a dead one changes only
-   * when it is heard again (an input). Rounded up to the tick grid the host used to tick on.
+   * The membership's next deadline (Membership.nextDeadlineMs: its next gossip round, or the first
+   * instant a healthy peer's silence passes its suspect limit or chitchat's phi threshold). A
+   * suspect or new peer is re-evaluated every Raft tick period; a dead one changes only when it is
+   * heard again (an input). Rounded up to the tick grid the host used to tick on.
    */
   private membershipDeadlineMs(): number {
     const view = this.membership.view(this.nowMs);

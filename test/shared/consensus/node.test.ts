@@ -224,6 +224,7 @@ describe('ConsensusNode', () => {
     drain(all);
     expect(b.raft.log.committed).toBeGreaterThanOrEqual(index);
     expect(b.state.appliedIndex).toBeLessThan(index); // handed over, not applied yet
+    expect(b.ticksUntilDue()).toBe(1); // a deadline-driven host must wake for it on the next tick
     expect(c.state.appliedIndex).toBeGreaterThanOrEqual(index);
     b.tick();
     expect(b.state.appliedIndex).toBeGreaterThanOrEqual(index);
