@@ -95,6 +95,8 @@ export function makeBlock(
 export interface SealedBlock {
   readonly block: RoleAttestationBlock;
   readonly hashHex: string;
+  /** The canonical bytes that were signed and hashed (callers reuse them; never mutate). */
+  readonly canonical: Uint8Array;
 }
 
 /**
@@ -113,7 +115,7 @@ export function sealBlock(
   const unsigned = { prevHash, assignment, committedAtMs, raftTerm, raftLogIndex, leader: nodeIdFromBytes(signer.publicKey) };
   const bytes = canonicalBytes(unsigned);
   const leaderSignature = signer.sign(bytes);
-  return { block: makeBlock(unsigned, leaderSignature, []), hashHex: toHex(blake3(bytes)) };
+  return { block: makeBlock(unsigned, leaderSignature, []), hashHex: toHex(blake3(bytes)), canonical: bytes };
 }
 
 /** Builds and signs a block as `AttestationChain::append` does (leader = the signer's key). */

@@ -30,9 +30,8 @@
 // unplaceable one is dropped; the witness re-proposes what does not show up); nodes applying the
 // log trust what it admitted, so every witness signature is verified once, not on every node.
 
-import { blockHashHex, canonicalBytes, encodeSignature, signBlock, ZERO_HASH_HEX, type RoleAttestationBlock } from '../attestation/block';
-import { blake3 } from '../crypto/blake3';
-import { toHex, utf8Encode } from '../kit/bytes';
+import { blockHashHex, encodeSignature, sealBlock, signBlock, ZERO_HASH_HEX } from '../attestation/block';
+import { utf8Encode } from '../kit/bytes';
 import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
 import type { Prng } from '../kit/prng';
 import { err, type Result } from '../kit/result';
@@ -417,10 +416,7 @@ export class ConsensusNode {
       assignment = decoded.value.assignment;
     }
     // Canonical bytes once: signed, hashed, and handed to apply (no second canonicalisation).
-    const unsigned = { prevHash: this.prevBlockHash(index), assignment, committedAtMs: Math.floor(this.clock.nowMs()), raftTerm: term, raftLogIndex: index, leader: this.id };
-    const canonical = canonicalBytes(unsigned);
-    const block: RoleAttestationBlock = { ...unsigned, leaderSignature: this.signer.sign(canonical), witnessSignatures: [] };
-    const hash = toHex(blake3(canonical));
+    const { block, hashHex: hash, canonical } = sealBlock(this.signer, this.prevBlockHash(index), assignment, Math.floor(this.clock.nowMs()), term, index);
     this.sealedHashes.set(index, { term, hash });
     if (this.sealedHashes.size > 4096) this.sealedHashes.delete(this.sealedHashes.keys().next().value!);
     const command: Command = { kind: 'role', assignment, block };
