@@ -718,9 +718,16 @@ export class Membership {
     this.outbox.push({ to, bytes });
   }
 
+  /**
+   * chitchat: a node dead for half the grace period leaves digests and deltas. Beyond chitchat: a
+   * superseded generation leaves them at once — its process is gone for good (a restart always
+   * takes a newer generation), and a node that restarts every few seconds would otherwise leave
+   * one dead entry per restart in every digest for 12 h, until the digest no longer fits a
+   * datagram and gossip stops (found by a three-hour flapping soak: ~600 generations, ~1 h).
+   */
   private scheduledForDeletion(r: NodeRecord, nowMs: number): boolean {
     const since = r.detector.deadSinceMs;
-    return r.detector.health === 'dead' && since !== null && nowMs - since >= this.config.deadNodeGraceMs / 2;
+    return r.detector.health === 'dead' && since !== null && (r.superseded || nowMs - since >= this.config.deadNodeGraceMs / 2);
   }
 
   private digest(): DigestEntry[] {
@@ -921,7 +928,8 @@ export class Membership {
       if (r.key === this.selfKey) continue;
       const d = r.detector;
       const top = newest.get(r.id.nodeId);
-      r.superseded = top !== undefined && top > r.id.generation;
+      // Sticky: once a newer generation was healthy, this one never serves again.
+      r.superseded = r.superseded || (top !== undefined && top > r.id.generation);
       if (r.superseded && d.health !== 'dead') d.markDead(nowMs);
       const was = before.get(r.key)!;
       if (d.health !== was) this.healthEvent(r, was, d.health, nowMs);
@@ -941,7 +949,10 @@ export class Membership {
     for (const [key, r] of this.records) {
       if (key === this.selfKey) continue;
       const since = r.detector.deadSinceMs;
-      if (r.detector.health !== 'dead' || since === null || nowMs - since < this.config.deadNodeGraceMs) continue;
+      // Superseded generations are forgotten after the tombstone grace (their key stays in the
+      // LRU below, so a peer still advertising them does not bring them back).
+      const grace = r.superseded ? this.config.markedForDeletionGraceMs : this.config.deadNodeGraceMs;
+      if (r.detector.health !== 'dead' || since === null || nowMs - since < grace) continue;
       this.records.delete(key);
       this.removed.delete(key);
       this.removed.set(key, r.heartbeat ?? 0n);

@@ -74,6 +74,31 @@ describe('membership machine in the simulator', () => {
     expect(view.map((m) => [m.id.generation, m.health, m.superseded])).toEqual([[1n, 'dead', true], [2n, 'healthy', false]]);
   });
 
+  it('a node restarting again and again leaves no pile of dead generations behind (digests stay small)', () => {
+    const sim = new Sim({ seed: 5 });
+    for (let i = 0; i < 5; i++) sim.addNode(i, [0]);
+    expect(sim.runUntil(() => sim.converged(), 5000)).not.toBeNull();
+    const flapperId = sim.node(3).machine.self.nodeId;
+    const generations = (i: number): bigint[] => sim.node(i).machine.view(sim.now).members.filter((m) => m.id.nodeId === flapperId).map((m) => m.id.generation);
+    let most = 0;
+    for (let gen = 2n; gen <= 40n; gen++) {
+      sim.kill(3);
+      sim.run(1000 + Number(gen % 3n) * 700);
+      sim.addNode(3, [0], gen);
+      sim.run(2500);
+      most = Math.max(most, generations(0).length);
+    }
+    // Superseded generations leave digests at once and are forgotten after the tombstone grace
+    // (30 s); without that, survivors would hold all 40 and every Syn would carry them.
+    expect(most).toBeLessThanOrEqual(14);
+    sim.run(35_000);
+    for (const i of [0, 1, 2, 4]) {
+      expect(generations(i)).toEqual([40n]);
+      expect(sim.node(i).machine.stats().notSentOversize ?? 0).toBe(0);
+    }
+    expect(sim.node(0).machine.view(sim.now).members.find((m) => m.id.generation === 40n && m.id.nodeId === flapperId)?.health).toBe('healthy');
+  });
+
   it('survives 10% loss, 5% duplication and heavy reordering without false dead verdicts', () => {
     const sim = new Sim({ seed: 4, loss: 0.1, duplicate: 0.05, latencyMs: [0.1, 20] });
     for (let i = 0; i < 5; i++) sim.addNode(i, [0]);
