@@ -72,6 +72,10 @@ export interface SimStats {
 }
 
 const STEP_MS = 25;
+/** REVOADA_SIM_LOG=1 prints every policy decision (except not-leader/no-quorum), commit, crash and restart. */
+const SIM_LOG = process.env.REVOADA_SIM_LOG === '1';
+/** REVOADA_SIM_LOG_FROM=S: log only from S simulated seconds on (health events are logged too). */
+const SIM_LOG_FROM_MS = Number(process.env.REVOADA_SIM_LOG_FROM ?? 0) * 1000;
 const WALL_EPOCH_MS = 1_800_000_000_000;
 
 export class Simulation {
@@ -117,6 +121,14 @@ export class Simulation {
 
   private readonly secret = new Uint8Array(32).fill(7);
 
+  private readonly logged = new Map<string, number>();
+  /** Diagnostic line (REVOADA_SIM_LOG=1): simulated time, node names by index. */
+  private log(line: string): void {
+    const names = new Map(this.nodes.map((n) => [n.id.slice(0, 8), `n${n.index}`]));
+    if (this.now < SIM_LOG_FROM_MS) return;
+    process.stderr.write(`[sim ${(this.now / 1000).toFixed(3)}s] ${line.replace(/\b([0-9a-f]{8})[0-9a-f]*\b/g, (h, p: string) => `${p}(${names.get(p) ?? '?'})`)}\n`);
+  }
+
   private start(n: SimNode): void {
     const signer = nodeEd25519.signerFromSeed(n.seed);
     n.incarnation++;
@@ -150,6 +162,7 @@ export class Simulation {
     n.core = null;
     this.stats.crashes++;
     this.trace.push(`${this.now} crash ${i}`);
+    if (SIM_LOG) this.log(`crash n${i}`);
   }
 
   restart(i: number): void {
@@ -157,6 +170,7 @@ export class Simulation {
     if (n.core) return;
     this.stats.restarts++;
     this.trace.push(`${this.now} restart ${i}`);
+    if (SIM_LOG) this.log(`restart n${i}`);
     this.start(n);
   }
 
@@ -214,6 +228,16 @@ export class Simulation {
     for (const p of fx.peers) n.peers.add(p.id);
     for (const d of fx.decisions) if (d.action === 'withheld' && d.reason !== 'not_leader') { this.lastWithheld.push(`${d.reason}: ${d.detail}`); if (this.lastWithheld.length > 50) this.lastWithheld.shift(); }
     for (const d of fx.decisions) if (d.action === 'proposed' && d.reason === 'replace_dead_holder' && d.command) this.replacements.add(`${describeRoleAssignment(d.command)}`);
+    if (SIM_LOG) {
+      for (const e of fx.gossipEvents) if (e.kind === 'health') this.log(`n${n.index} sees ${e.id.nodeId}: ${e.from} → ${e.to}`);
+      for (const d of fx.decisions) {
+        if (d.action !== 'proposed' && (d.reason === 'not_leader' || d.reason === 'no_quorum')) continue;
+        const key = `${n.index} ${d.reason} ${d.detail.replace(/\d+ s ago/, '')}`;
+        if (d.action !== 'proposed' && this.now - (this.logged.get(key) ?? -Infinity) < 30_000) continue;
+        this.logged.set(key, this.now);
+        this.log(`n${n.index} ${d.action} ${d.reason} [${d.policy}] ${d.detail}`);
+      }
+    }
     for (const d of fx.datagrams) {
       this.stats.datagrams++;
       this.send(n.index, this.indexOfGossip(d.to), { gossip: { bytes: d.bytes, from: n.gossipAddr } });
@@ -351,6 +375,7 @@ export class Simulation {
       }
     }
     const text = describeRoleAssignment(a);
+    if (SIM_LOG) this.log(`commit #${index} ${text} (proposed at ${proposedAtMs})`);
     if (index === 1) return;
     // No over-provisioning and no duplicate grants: the policy plans with its proposals in view.
     if (a.kind === 'promote' && a.reason !== 'operator') {
