@@ -28,7 +28,7 @@ import { RaftTransport } from '../raft/transport';
 import { Wal } from '../raft/wal';
 import { formatHostPort, type HostPort } from './address';
 import { CONSOLE_FILE, DataDir } from './data-dir';
-import { nodeEd25519 } from './ed25519-node';
+import { ed25519Backend, nodeEd25519 } from './ed25519-node';
 import type { EventLog } from './event-log';
 import { writeFileAtomic } from './fs-atomic';
 import { splitHostPort } from './gossip/udp-gossip';
@@ -186,7 +186,8 @@ export class NodeHost {
       for (const m of inbox.splice(0)) core.receiveRaft(m);
       for (const d of datagrams.splice(0)) host.onDatagram(d.msg, d.from);
       if (options.console !== null) await host.startConsole(options.console);
-      log.log({ level: 'info', layer: 'node', event: 'node.start', message: `${PRODUCT_NAME} node ${identity.nodeId.slice(0, 12)} started`, fields: { nodeId: identity.nodeId, dataDir: dir.root, cluster: options.clusterId, gossip: `${advertise.ip}:${advertise.port}`, raft: raftAddr, identityCreated: identity.created } });
+      log.log({ level: 'info', layer: 'node', event: 'node.start', message: `${PRODUCT_NAME} node ${identity.nodeId.slice(0, 12)} started`, fields: { nodeId: identity.nodeId, dataDir: dir.root, cluster: options.clusterId, gossip: `${advertise.ip}:${advertise.port}`, raft: raftAddr, identityCreated: identity.created, ed25519: ed25519Backend.name } });
+      if (ed25519Backend.fallbackReason) log.log({ level: 'warn', layer: 'node', event: 'node.ed25519_fallback', message: `ed25519 on OpenSSL (slower, same rule): ${ed25519Backend.fallbackReason}` });
       if (secret === null) {
         log.log({ level: 'warn', layer: 'raft', event: 'secret.missing', message: `no cluster secret at ${secretFile}: this node only gossips; it cannot vote or replicate until it has one (copy the bootstrap node's file and pass --secret-file, or pass --bootstrap to start a new cluster)` });
       } else if (secret.created) {

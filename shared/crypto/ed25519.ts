@@ -10,8 +10,8 @@
 //      with k = SHA-512(R ‖ A ‖ M) mod L (RFC 8032 §5.1.7 without the optional cofactor).
 //
 // Steps 1–4 are byte checks done here, in pure code, before any curve arithmetic, so the fast
-// path (OpenSSL through node:crypto, which is cofactorless as well) and the pure-JS path below
-// accept exactly the same signatures. Honest signatures always pass; ed25519-dalek's `verify`
+// paths (libsodium through sodium-native, OpenSSL through node:crypto — both cofactorless as
+// well) and the pure-JS path below accept exactly the same signatures. Honest signatures always pass; ed25519-dalek's `verify`
 // (used by engenho-revoada) agrees on every signature except small-order keys/R, which no honest
 // signer produces.
 

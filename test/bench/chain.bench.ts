@@ -1,11 +1,11 @@
 // bench:chain — attestation chain throughput (issue 3).
 //
-//   append     blocks/s signing + hashing + linking on one core, node:crypto signer
-//              (baseline: the pure-JS signer, same run)
+//   append     blocks/s signing + hashing + linking on one core, native signer (libsodium, else
+//              OpenSSL — the backend is printed) (baseline: the pure-JS signer, same run)
 //   verify     a generated 10,000-block chain, without and with 2 witnesses per block:
 //              all cores (worker pool, warm and cold incl. thread start), the other split of
-//              the cores (one worker fewer, this thread verifying a share), one thread on
-//              node:crypto, and the baseline: one thread with the pure-JS verifier
+//              the cores (one worker fewer, this thread verifying a share), one thread on the
+//              native backend and on OpenSSL, and the baseline: one thread with the pure-JS verifier
 //   parse      chain file text → blocks (10k chain), and the long_2000 fixture end to end
 //
 // Every parallel report is compared with the single-threaded one (must be identical).
@@ -25,7 +25,7 @@ import { pureEd25519, type Ed25519Provider } from '../../shared/crypto/ed25519';
 import { Prng } from '../../shared/kit/prng';
 import { nodeIdFromBytes } from '../../shared/types/node-id';
 import { NODE_ROLES, promote, demote, quarantine, restore, type RoleAssignment, REASONS } from '../../shared/types/roles';
-import { nodeEd25519 } from '../../electron/node/ed25519-node';
+import { ed25519Backend, nodeEd25519, opensslEd25519 } from '../../electron/node/ed25519-node';
 import { ChainVerifierPool, verifyChainParallel } from '../../electron/node/attestation/parallel-verify';
 
 const args = process.argv.slice(2);
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const appendPure = build(appendPureCount, pureEd25519, 0, prng.fork());
   const appendRate = rate(N, appendNode.ms);
   const appendPureRate = rate(appendPureCount, appendPure.ms);
-  log(`append (one core): node:crypto ${appendRate} blocks/s (${N} in ${fmt(appendNode.ms)}); pure-JS baseline ${appendPureRate} blocks/s (${appendPureCount} blocks); ratio ${(appendRate / appendPureRate).toFixed(1)}x`);
+  log(`append (one core): ${ed25519Backend.name} ${appendRate} blocks/s (${N} in ${fmt(appendNode.ms)}); pure-JS baseline ${appendPureRate} blocks/s (${appendPureCount} blocks); ratio ${(appendRate / appendPureRate).toFixed(1)}x`);
 
   const plain = appendNode.chain.blocks();
   const witnessed = build(N, nodeEd25519, 2, prng.fork()).chain.blocks();
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   if (!pool) throw new Error(`worker bundle not found at ${workerUrl.href}`);
   // The other split of the cores: one worker fewer, this thread verifies a share between jobs.
   const poolLessOne = ChainVerifierPool.open({ workerUrl, threads: Math.max(1, pool.threads - 1) })!;
-  const figures: Record<string, unknown> = { cores: availableParallelism(), load_average_1m_at_start: +loadavg()[0]!.toFixed(2), blocks: N, append_blocks_per_s: appendRate, append_pure_blocks_per_s: appendPureRate, append_ratio: +(appendRate / appendPureRate).toFixed(2) };
+  const figures: Record<string, unknown> = { ed25519_backend: ed25519Backend.name, cores: availableParallelism(), load_average_1m_at_start: +loadavg()[0]!.toFixed(2), blocks: N, append_blocks_per_s: appendRate, append_pure_blocks_per_s: appendPureRate, append_ratio: +(appendRate / appendPureRate).toFixed(2) };
 
   for (const [label, blocks] of [['no_witnesses', plain], ['two_witnesses', witnessed]] as const) {
     // Warm the pool and the JIT once.
@@ -124,18 +124,20 @@ async function main(): Promise<void> {
     const shared = await timeAsync(() => verifyChainParallel(blocks, { pool: poolLessOne, inThread: true }));
     const single = time(() => verifyChainReport(blocks, nodeEd25519));
     const crate = time(() => verifyChain(blocks, nodeEd25519));
+    const openssl = time(() => verifyChain(blocks, opensslEd25519));
     const pureN = Math.min(blocks.length, pureBlocks);
     const pure = time(() => verifyChainReport(blocks.slice(0, pureN), pureEd25519));
     const pureMs = (pure.ms * blocks.length) / pureN;
     const identical = isDeepStrictEqual(warm.value.report, single.value) && isDeepStrictEqual(cold.value.report, single.value) && isDeepStrictEqual(shared.value.report, single.value);
     const check = (r: ChainReport) => r.ok && r.blocks === blocks.length;
-    if (!identical || !check(single.value) || !crate.value.ok || !pure.value.ok) throw new Error(`${label}: verification results differ or fail`);
+    if (!identical || !check(single.value) || !crate.value.ok || !openssl.value.ok || !pure.value.ok) throw new Error(`${label}: verification results differ or fail`);
     log(`verify ${N} blocks, ${label}:`);
     log(`  parallel (${warm.value.threads} threads, warm pool) ${fmt(warm.ms)}  ${rate(N, warm.ms)} blocks/s  (process CPU ${fmt(warm.cpu)}: ${(warm.cpu / warm.ms).toFixed(2)} cores busy on average)`);
     log(`  parallel (cold, incl. thread start)      ${fmt(cold.ms)}  ${rate(N, cold.ms)} blocks/s`);
     log(`  ${shared.value.threads} worker(s) + this thread sharing        ${fmt(shared.ms)}  ${rate(N, shared.ms)} blocks/s  (process CPU ${fmt(shared.cpu)})`);
-    log(`  one thread, node:crypto, full report    ${fmt(single.ms)}  ${rate(N, single.ms)} blocks/s`);
-    log(`  one thread, node:crypto, verify_chain   ${fmt(crate.ms)}  ${rate(N, crate.ms)} blocks/s`);
+    log(`  one thread, ${ed25519Backend.name}, full report    ${fmt(single.ms)}  ${rate(N, single.ms)} blocks/s`);
+    log(`  one thread, ${ed25519Backend.name}, verify_chain   ${fmt(crate.ms)}  ${rate(N, crate.ms)} blocks/s`);
+    log(`  one thread, openssl, verify_chain     ${fmt(openssl.ms)}  ${rate(N, openssl.ms)} blocks/s`);
     log(`  baseline: one thread, pure-JS           ${fmt(pureMs)}  ${rate(N, pureMs)} blocks/s${pureN < blocks.length ? ` (measured on ${pureN} blocks, scaled)` : ''}`);
     log(`  ratio parallel/pure ${(pureMs / warm.ms).toFixed(1)}x, parallel/single ${(single.ms / warm.ms).toFixed(2)}x; parallel report identical to single-threaded: ${identical}`);
     Object.assign(figures, {
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
       [`${label}_workers_less_one_plus_main_cpu_ms`]: +shared.cpu.toFixed(1),
       [`${label}_single_node_ms`]: +single.ms.toFixed(1),
       [`${label}_single_node_verify_chain_ms`]: +crate.ms.toFixed(1),
+      [`${label}_single_openssl_verify_chain_ms`]: +openssl.ms.toFixed(1),
       [`${label}_pure_baseline_ms`]: +pureMs.toFixed(1),
       [`${label}_pure_measured_blocks`]: pureN,
       [`${label}_parallel_blocks_per_s`]: rate(N, warm.ms),
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
   const longWebCrypto = await timeAsync(() => verifyChainReportAsync(longBlocks, webCryptoEd25519(webcrypto.subtle as unknown as SubtleEd25519Port), pureEd25519));
   if (!isDeepStrictEqual(longWebCrypto.value, longSingle.value)) throw new Error('long_2000: WebCrypto report differs');
   if (!longPar.value.report.ok || !isDeepStrictEqual(longPar.value.report, longSingle.value) || !longPure.value.ok) throw new Error('long_2000 verification failed or differs');
-  log(`long_2000 fixture: parse ${fmt(longParse.ms)}, verify parallel ${fmt(longPar.ms)}, one thread node:crypto ${fmt(longSingle.ms)}, pure-JS ${fmt(longPure.ms)} (ratio ${(longPure.ms / longPar.ms).toFixed(1)}x), WebCrypto (renderer path) ${fmt(longWebCrypto.ms)}`);
+  log(`long_2000 fixture: parse ${fmt(longParse.ms)}, verify parallel ${fmt(longPar.ms)}, one thread ${ed25519Backend.name} ${fmt(longSingle.ms)}, pure-JS ${fmt(longPure.ms)} (ratio ${(longPure.ms / longPar.ms).toFixed(1)}x), WebCrypto (renderer path) ${fmt(longWebCrypto.ms)}`);
   Object.assign(figures, {
     parse_10k_ms: +parsed.ms.toFixed(1),
     long_2000_parse_ms: +longParse.ms.toFixed(1),

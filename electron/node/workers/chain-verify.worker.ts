@@ -1,6 +1,6 @@
 // Verification thread for attestation chains: receives packed batches of blocks
 // (shared/attestation/facts-wire.ts), hashes them with BLAKE3 and checks every signature with the
-// revoada-strict rule on node:crypto, and sends the packed facts back. Stateless; one batch at a time.
+// revoada-strict rule on the native backend (libsodium, else OpenSSL), and sends the packed facts back. Stateless; one batch at a time.
 import { parentPort } from 'node:worker_threads';
 import { runFactsJob } from '../../../shared/attestation/facts-wire';
 import { nodeEd25519 } from '../ed25519-node';

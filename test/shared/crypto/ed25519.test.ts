@@ -1,8 +1,10 @@
-// The strict rule must give the same verdict in the fast (node:crypto) and pure-JS backends for
-// honest, tampered and adversarial inputs.
+// The strict rule must give the same verdict in every backend — libsodium (sodium-native), OpenSSL
+// (node:crypto) and pure JS — for honest, tampered and adversarial inputs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeEd25519, verifyInBackground } from '../../../electron/node/ed25519-node';
+import { verify as rawOpensslVerify, createPublicKey } from 'node:crypto';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { ed25519Backend, nodeEd25519, opensslEd25519, sodiumEd25519, verifyInBackground } from '../../../electron/node/ed25519-node';
 import { isCanonicalScalar, precheck, pureEd25519 } from '../../../shared/crypto/ed25519';
 import { concatBytes, fromHex, toHex, utf8Encode } from '../../../shared/kit/bytes';
 
@@ -95,3 +97,78 @@ describe('ed25519 revoada-strict rule', () => {
     expect(background).toEqual([true, false, false, false, false, false, false]);
   });
 });
+
+describe('one rule, three backends (libsodium, OpenSSL, pure JS)', () => {
+  it('libsodium loads here (linux-x64 prebuild) and is the default native backend', () => {
+    expect(sodiumEd25519, `sodium-native did not load: ${ed25519Backend.fallbackReason}`).not.toBeNull();
+    expect(ed25519Backend.name).toBe('libsodium');
+    expect(nodeEd25519).toBe(sodiumEd25519);
+  });
+
+  const backends = [sodiumEd25519!, opensslEd25519, pureEd25519];
+  const verdicts = (k: Uint8Array, m: Uint8Array, sg: Uint8Array): boolean[] => backends.map((b) => b.verify(k, m, sg));
+
+  it('sign identically and agree on honest signatures and on any one flipped bit of key, message or signature', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 1, maxLength: 120 }), fc.nat(), fc.nat(2), (key, msg, bit, where) => {
+      const sigs = backends.map((b) => toHex(b.signerFromSeed(key).sign(msg)));
+      expect(new Set(sigs).size).toBe(1);
+      const signer = opensslEd25519.signerFromSeed(key);
+      const sig = signer.sign(msg);
+      expect(verdicts(signer.publicKey, msg, sig)).toEqual([true, true, true]);
+      const parts = [signer.publicKey.slice(), msg.slice(), sig.slice()];
+      const target = parts[where]!;
+      const i = bit % (target.length * 8);
+      target[i >> 3] = target[i >> 3]! ^ (1 << (i & 7));
+      const v = verdicts(parts[0]!, parts[1]!, parts[2]!);
+      expect(new Set(v).size).toBe(1);
+    }), { numRuns: 150 });
+  });
+
+  it('agree on random keys and signatures (mostly not points at all)', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.uint8Array({ maxLength: 40 }), (k, sg, m) => {
+      expect(new Set(verdicts(k, m, sg)).size).toBe(1);
+    }), { numRuns: 300 });
+  });
+
+  it('reject a small-order R that satisfies the cofactorless equation (raw OpenSSL accepts it)', () => {
+    // A key holder can make R = identity verify: S = k·a mod L gives [S]B − [k]A = identity = R.
+    const key = seed(9);
+    const signer = opensslEd25519.signerFromSeed(key);
+    const h = sha512(key);
+    h[0]! &= 248;
+    h[31]! &= 127;
+    h[31]! |= 64;
+    const le = (b: Uint8Array): bigint => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
+    const Lbig = le(L);
+    const a = le(h.subarray(0, 32));
+    const R = fromHex('0100000000000000000000000000000000000000000000000000000000000000')!;
+    const msg = utf8Encode('small-order R');
+    const k = le(sha512(concatBytes(R, signer.publicKey, msg))) % Lbig;
+    const S = (k * a) % Lbig;
+    const Sbytes = new Uint8Array(32);
+    for (let i = 0, x = S; i < 32; i++, x >>= 8n) Sbytes[i] = Number(x & 0xffn);
+    const sig = concatBytes(R, Sbytes);
+    const spki = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), signer.publicKey]), format: 'der', type: 'spki' });
+    expect(rawOpensslVerify(null, msg, spki, sig)).toBe(true);
+    expect(precheck(signer.publicKey, sig)).toBe('small_order_r');
+    expect(verdicts(signer.publicKey, msg, sig)).toEqual([false, false, false]);
+  });
+
+  it('agree on every small-order and non-canonical key encoding', () => {
+    const smallOrder = [
+      '0100000000000000000000000000000000000000000000000000000000000000', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+      '0000000000000000000000000000000000000000000000000000000000000080', '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+      '0000000000000000000000000000000000000000000000000000000000000000', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ].map((x) => fromHex(x)!);
+    const msg = utf8Encode('edge');
+    for (const A of smallOrder) {
+      // S = 0 with R = A: the cofactorless equation holds whenever [k]A is the identity.
+      for (const sg of [concatBytes(A, new Uint8Array(32)), concatBytes(smallOrder[0]!, new Uint8Array(32))]) {
+        expect(verdicts(A, msg, sg)).toEqual([false, false, false]);
+      }
+    }
+  });
+});
+
