@@ -18,6 +18,7 @@ import { promote, type NodeRole } from '../../shared/types/roles';
 import { ProcCluster } from '../electron/raft/proc-cluster';
 import { runRaftNodeProcess } from '../electron/raft/proc-node';
 import { fileURLToPath } from 'node:url';
+import { measureFloor, runFloorNode } from './raft-floor';
 
 const SEQ_COMMITS = Number(process.env['RAFT_BENCH_SEQ'] ?? 1000);
 const CONCURRENT = 64;
@@ -145,13 +146,16 @@ async function benchOurs(dir: string, failoverTrials: number): Promise<Record<st
 
 // ------------------------------------------------------------------ ours, one OS process per node
 
-async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Promise<Record<string, number>> {
+async function benchOursProcesses(dir: string, phase: 'load' | 'failover' | 'null-crypto'): Promise<Record<string, number>> {
   const self = fileURLToPath(import.meta.url);
   const cluster = new ProcCluster(self, ['--raft-node'], path.join(dir, `procs-${phase}`), 3, randomBytes(32).toString('hex'));
   try {
     const [first, ...rest] = cluster.nodes;
+    // The children inherit the environment at spawn.
+    if (phase === 'null-crypto') process.env['RAFT_NODE_NULL_CRYPTO'] = '1';
     await first!.start(true);
     for (const n of rest) await n.start();
+    delete process.env['RAFT_NODE_NULL_CRYPTO'];
     cluster.wire();
     await cluster.waitLeader(5000);
     for (const n of rest) await cluster.propose({ kind: 'add-learner', id: n.id });
@@ -160,9 +164,15 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     // A leader change during the run (a long stall on a shared machine) is not fatal: the proposal
     // is retried on the new leader (its latency includes the election) and the change is counted.
     let leaderChanges = 0;
+    let refused = 0;
+    const refusals = new Map<string, number>();
     const proposeOnLeader = async (roles: NodeRole[]): Promise<boolean> => {
       for (let attempt = 0; attempt < 3; attempt++) {
-        if ((await leader.propose({ kind: 'promote', id: leader.id, roles })).ok) return true;
+        const r = await leader.propose({ kind: 'promote', id: leader.id, roles });
+        if (r.ok) return true;
+        refused++;
+        const why = (r.error ?? '?').replace(/\d+/g, 'N');
+        refusals.set(why, (refusals.get(why) ?? 0) + 1);
         const next = await cluster.waitLeader(10_000);
         if (next !== leader) leaderChanges++;
         leader = next;
@@ -203,15 +213,17 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover'): Prom
     }));
     const tput = commits / ((now() - t0) / 1000);
     const cpu2 = await cpu();
-    return {
+    const figures = {
       seqP50Ms: r3(pct(lat, 50)), seqP99Ms: r3(pct(lat, 99)), tput64PerSec: Math.round(tput),
       clientPipeP50Ms: r3(pct(pings, 50)), clientPipeP99Ms: r3(pct(pings, 99)),
       cpuMsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'cpuMs'), cpuMsPerCommitTput: per(cpu1, cpu2, commits, 'cpuMs'),
       msgsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'sent'), msgsPerCommitTput: per(cpu1, cpu2, commits, 'sent'),
       socketWritesPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'writes'), socketWritesPerCommitTput: per(cpu1, cpu2, commits, 'writes'),
       fsyncsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'syncs'), fsyncsPerCommitTput: per(cpu1, cpu2, commits, 'syncs'),
-      leaderChanges,
+      leaderChanges, refused,
     };
+    if (refused > 0) console.log(`  (${phase}) proposals refused and retried: ${[...refusals].map(([k, v]) => `${v}× ${k}`).join('; ')}`);
+    return figures;
   } finally {
     await cluster.stopAll();
   }
@@ -397,10 +409,17 @@ async function main(): Promise<void> {
     console.log(`bench:raft — load average ${loadAtStart}; ${os.cpus().length} cpus, ${SEQ_COMMITS} sequential commits, ${CONCURRENT} proposers × ${THROUGHPUT_MS} ms, ${FAILOVER_TRIALS} failovers`);
     const floor = fsyncFloor(dir);
     console.log(`fsync floor (256 B append + fdatasync): p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms, ${floor.perSec}/s`);
+    const floorLat = await measureFloor(fileURLToPath(import.meta.url), dir, SEQ_COMMITS);
+    const platform = { p50Ms: r3(pct(floorLat, 50)), p99Ms: r3(pct(floorLat, 99)) };
+    console.log(`platform floor (3 processes, same client pipe, loopback TCP, fdatasync on leader and followers; no Raft, codec, MAC or signatures): round trip p50 ${platform.p50Ms} ms, p99 ${platform.p99Ms} ms`);
     // Two fresh clusters: one for latency/throughput, one for failover (a failover right after a
     // 64-proposer burst also pays for the attestation backlog — see the report).
     const ours = { ...(await benchOursProcesses(dir, 'load')), ...(await benchOursProcesses(dir, 'failover')) };
     console.log(`revoada raft (3 processes, WAL fdatasync, HMAC'd TCP; client = parent over a pipe): commit p50 ${ours['seqP50Ms']} ms, p99 ${ours['seqP99Ms']} ms; ${ours['tput64PerSec']} commits/s with 64 proposers; client pipe round trip alone p50 ${ours['clientPipeP50Ms']} ms, p99 ${ours['clientPipeP99Ms']} ms; CPU of the 3 node processes per commit ${ours['cpuMsPerCommitSeq']} ms sequential, ${ours['cpuMsPerCommitTput']} ms under load; per commit (all nodes) ${ours['msgsPerCommitSeq']}/${ours['msgsPerCommitTput']} messages, ${ours['socketWritesPerCommitSeq']}/${ours['socketWritesPerCommitTput']} socket writes, ${ours['fsyncsPerCommitSeq']}/${ours['fsyncsPerCommitTput']} fsyncs (sequential/64 proposers); leader changes during the load runs ${ours['leaderChanges']}; failover (SIGKILL → next commit) p50 ${ours['failoverP50Ms']} ms, p99 ${ours['failoverP99Ms']} ms, max ${ours['failoverMaxMs']} ms (${ours['failoverTrials']} trials)`);
+    // Diagnostic: the same cluster with the attestation's signatures and checks replaced by no-ops
+    // (not a usable configuration) — what the 3 signatures and 4 verifications per role change cost.
+    const nul = await benchOursProcesses(dir, 'null-crypto');
+    console.log(`diagnostic — revoada raft with signing/verification replaced by no-ops: commit p50 ${nul['seqP50Ms']} ms, p99 ${nul['seqP99Ms']} ms; ${nul['tput64PerSec']} commits/s with 64 proposers; CPU per commit ${nul['cpuMsPerCommitSeq']} ms sequential, ${nul['cpuMsPerCommitTput']} ms under load`);
     const inproc = await benchOurs(dir, 0);
     console.log(`revoada raft (3 nodes in ONE process, sharing one thread and its fsyncs): commit p50 ${inproc['seqP50Ms']} ms, p99 ${inproc['seqP99Ms']} ms; ${inproc['tput64PerSec']} commits/s with 64 proposers`);
     const bin = process.env['RAFT_BENCH_NO_ETCD'] ? null : haveEtcd();
@@ -410,13 +429,17 @@ async function main(): Promise<void> {
     const ratio = (a: number | undefined, b: number | undefined): number | null => (a && b ? r3(a / b) : null);
     console.log(`load average at the end: ${load()}`);
     console.log(JSON.stringify({
-      bench: 'raft', loadAverage: { start: loadAtStart, end: load() }, fsyncFloor: floor, ours, oursInProcess: inproc, etcd,
+      bench: 'raft', loadAverage: { start: loadAtStart, end: load() }, fsyncFloor: floor, platformFloor: platform, ours, oursNullCryptoDiagnostic: nul, oursInProcess: inproc, etcd,
       ratios: {
         commitP50OverFsyncFloorP50: ratio(ours['seqP50Ms'], floor.p50Ms),
+        commitP50OverPlatformFloorP50: ratio(ours['seqP50Ms'], platform.p50Ms),
+        commitP99OverPlatformFloorP99: ratio(ours['seqP99Ms'], platform.p99Ms),
         oursP50OverEtcdP50: ratio(ours['seqP50Ms'], etcd?.['seqP50Ms']),
         oursP99OverEtcdP99: ratio(ours['seqP99Ms'], etcd?.['seqP99Ms']),
         oursTputOverEtcdTput: ratio(ours['tput64PerSec'], etcd?.['tput64PerSec']),
         oursFailoverP99OverEtcdP99: ratio(ours['failoverP99Ms'], etcd?.['failoverP99Ms']),
+        nullCryptoP50OverEtcdP50: ratio(nul['seqP50Ms'], etcd?.['seqP50Ms']),
+        nullCryptoTputOverEtcdTput: ratio(nul['tput64PerSec'], etcd?.['tput64PerSec']),
       },
       targets: { commitP50Ms: 0.5, commitP99Ms: 2, failoverP99Ms: 450 },
     }));
@@ -426,4 +449,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--raft-node')) void runRaftNodeProcess();
+else if (process.argv.includes('--floor-node')) void runFloorNode();
 else await main();

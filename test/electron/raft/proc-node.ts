@@ -29,8 +29,16 @@ export type ProcOp =
 
 export async function runRaftNodeProcess(): Promise<void> {
   const cfg = JSON.parse(process.env['RAFT_NODE_CONFIG'] ?? '{}') as ProcNodeConfig;
+  const signer = nodeSignerFromSeed(new Uint8Array(32).fill(cfg.seedByte));
+  // RAFT_NODE_NULL_CRYPTO=1 (bench:raft's diagnostic phase only): signatures become 64 zero bytes
+  // and every check passes, to measure what the attestation's signatures cost a commit. Not a
+  // usable configuration — nothing it signs verifies.
+  const nullCrypto = process.env['RAFT_NODE_NULL_CRYPTO'] === '1';
   const host = await RaftHost.start({
-    dir: cfg.dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(cfg.seedByte)), verifier: nodeEd25519,
+    dir: cfg.dir,
+    signer: nullCrypto ? { publicKey: signer.publicKey, sign: () => new Uint8Array(64) } : signer,
+    verifier: nullCrypto ? { verify: () => true } : nodeEd25519,
+    verifyAsync: nullCrypto ? () => Promise.resolve(true) : undefined,
     secret: new Uint8Array(Buffer.from(cfg.secretHex, 'hex')), port: cfg.port, bootstrap: cfg.bootstrap,
     // RAFT_NODE_TUNING: JSON overrides of ConsensusTuning (experiments: e.g. witness batching).
     tuning: JSON.parse(process.env['RAFT_NODE_TUNING'] ?? '{}') as Record<string, number>,
