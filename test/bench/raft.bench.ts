@@ -171,7 +171,7 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover' | 'nul
         const r = await leader.propose({ kind: 'promote', id: leader.id, roles });
         if (r.ok) return true;
         refused++;
-        const why = (r.error ?? '?').replace(/\d+/g, 'N');
+        const why = (r.error ?? '?').replace(/\b[0-9a-f]{12}\b/g, '<node>').replace(/\d+/g, 'N');
         refusals.set(why, (refusals.get(why) ?? 0) + 1);
         const next = await cluster.waitLeader(10_000);
         if (next !== leader) leaderChanges++;

@@ -53,10 +53,10 @@ describe('multi-process Raft (5 nodes on loopback)', () => {
     cluster.wire();
     await cluster.propose({ kind: 'promote', id: leader.id, roles: ['scheduler'] });
     const deadline = Date.now() + 15_000;
-    let statuses = await Promise.all(cluster.nodes.map((n) => n.status()));
+    let statuses = await Promise.all(cluster.nodes.map((n) => n.status(true)));
     while (Date.now() < deadline) {
-      statuses = await Promise.all(cluster.nodes.map((n) => n.status()));
-      const ok = statuses.every((s) => s && s.applied === statuses[0]!.applied && s.stateHash === statuses[0]!.stateHash && s.applied === s.last);
+      statuses = await Promise.all(cluster.nodes.map((n) => n.status(true)));
+      const ok = statuses.every((s) => s && s.applied === statuses[0]!.applied && s.stateHash !== undefined && s.stateHash === statuses[0]!.stateHash && s.applied === s.last);
       if (ok) break;
       await new Promise((r) => setTimeout(r, 50));
     }

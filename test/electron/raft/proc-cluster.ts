@@ -8,7 +8,7 @@ import type { ProcOp } from './proc-node';
 
 export interface ProcStatus {
   role: string; term: number; leader: string | null; commit: number; applied: number; last: number;
-  voters: string[]; blocks: number; faults: number; stateHash: string;
+  voters: string[]; blocks: number; faults: number; stateHash?: string;
 }
 
 export class ProcNode {
@@ -86,8 +86,9 @@ export class ProcNode {
     return { ok: r['ok'] === true, error: r['error'] as string | undefined };
   }
 
-  async status(): Promise<ProcStatus | null> {
-    const r = await this.call({ cmd: 'status' }, 2000);
+  /** Role, term, indexes; with `hash`, also a SHA-256 of the encoded replicated state (costly on long chains). */
+  async status(hash = false): Promise<ProcStatus | null> {
+    const r = await this.call({ cmd: 'status', hash }, 2000);
     return r['type'] === 'status' ? (r as unknown as ProcStatus) : null;
   }
 
@@ -147,7 +148,14 @@ export class ProcCluster {
     for (;;) {
       const l = await this.leader();
       if (l) return l;
-      if (Date.now() - start > timeoutMs) throw new Error(`no leader within ${timeoutMs} ms`);
+      if (Date.now() - start > timeoutMs) {
+        const seen = await Promise.all(this.nodes.map(async (n) => {
+          if (!n.alive) return `${n.seedByte}: not running`;
+          const s = await n.status();
+          return s ? `${n.seedByte} ${n.id.slice(0, 8)}: ${s.role} term ${s.term} leader ${s.leader?.slice(0, 8) ?? '-'} commit ${s.commit} applied ${s.applied} last ${s.last}` : `${n.seedByte}: no status answer`;
+        }));
+        throw new Error(`no leader within ${timeoutMs} ms — ${seen.join('; ')}`);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
   }

@@ -4,7 +4,7 @@
 //   → {"cmd":"propose","req":n,"op":{...}}                    ← {"type":"result","req":n,"ok":…}
 //   → {"cmd":"ping","req":n}                                  ← {"type":"pong","req":n}  (client-path round trip)
 //   → {"cmd":"cpu","req":n}                                   ← {"type":"cpu","req":n,"ms","sent","writes","syncs"}  (CPU time, counters)
-//   → {"cmd":"status","req":n}                                ← {"type":"status","req":n,…}
+//   → {"cmd":"status","req":n,"hash":bool}                    ← {"type":"status","req":n,…}  (stateHash only with hash)
 // The process exits when stdin closes; SIGKILL is how tests and the bench "crash" it.
 
 import { createHash } from 'node:crypto';
@@ -49,7 +49,7 @@ export async function runRaftNodeProcess(): Promise<void> {
   out({ type: 'listening', id: host.id, port: host.address().port });
   const rl = createInterface({ input: process.stdin });
   rl.on('line', (line) => {
-    const msg = JSON.parse(line) as { cmd: string; req?: number; peers?: { id: string; host: string; port: number }[]; op?: ProcOp };
+    const msg = JSON.parse(line) as { cmd: string; req?: number; hash?: boolean; peers?: { id: string; host: string; port: number }[]; op?: ProcOp };
     if (msg.cmd === 'peers') {
       for (const p of msg.peers ?? []) host.setPeer(p.id, { host: p.host, port: p.port });
     } else if (msg.cmd === 'propose' && msg.op) {
@@ -71,7 +71,9 @@ export async function runRaftNodeProcess(): Promise<void> {
       out({
         type: 'status', req: msg.req, role: s.role, term: s.term, leader: s.leader, commit: s.commit, applied: state.appliedIndex,
         last: s.lastIndex, voters: s.conf.voters, blocks: state.chain.length, faults: state.faults.length,
-        stateHash: createHash('sha256').update(state.encode()).digest('hex'),
+        // Encoding and hashing the whole state costs tens of ms on a long chain: only on request
+        // (polling for the leader with it once starved the nodes' event loops into an election storm).
+        stateHash: msg.hash === true ? createHash('sha256').update(state.encode()).digest('hex') : undefined,
       });
     }
   });
