@@ -357,6 +357,14 @@ export class ConsensusNode {
     this.toWitness.length = 0;
   }
 
+  /**
+   * Idle work for the host: pre-encodes up to `maxBlocks` chain blocks for the next snapshot (see
+   * ReplicatedState.warmSnapshot), so compact() does not serialize thousands of blocks in one turn.
+   */
+  warmSnapshot(maxBlocks: number): number {
+    return this.state.warmSnapshot(maxBlocks);
+  }
+
   shouldCompact(): boolean {
     return this.raft.log.applied - this.raft.log.snapshot.index >= this.tuning.snapshotIntervalEntries;
   }

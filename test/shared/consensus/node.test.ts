@@ -175,6 +175,14 @@ describe('ConsensusNode', () => {
     // The snapshot's chain is byte for byte the serde JSON of the blocks with their witnesses.
     const text = new TextDecoder().decode(a.state.encode());
     expect(text.endsWith(`"chain":[${a.state.blocks().map(encodeBlock).join(',')}]}`)).toBe(true);
+    // Pieces encoded ahead of time (a few, then all) give the same bytes.
+    for (const n of all) {
+      const cold = n.state.encode();
+      expect(n.warmSnapshot(3)).toBe(3);
+      expect(n.state.encode()).toEqual(cold);
+      while (n.warmSnapshot(100) > 0);
+      expect(n.state.encode()).toEqual(cold);
+    }
   });
 
   it('deferred checks: the leader hands forwarded co-signatures to the host and admits only those found valid', () => {
