@@ -94,28 +94,7 @@ describe('full-stack simulator under faults', () => {
   }));
 
   it('a flapping node (down/up every few seconds) causes no promote/demote cycles', () => withSeed(simSeed(3), (seed) => {
-    const minutes = SOAK_MIN;
-    const sim = formed(seed);
-    // The flapper holds etcd: its first outage is a dead-holder replacement; after that it must
-    // never be chosen again while it flaps, and nobody else may churn.
-    const flapper = sim.holdersOf('etcd').find((i) => sim.leader()?.index !== i)!;
-    const flapperId = sim.nodes[flapper]!.id;
-    const before = sim.changes.length;
-    let cycles = 0;
-    const end = sim.now + minutes * 60_000;
-    while (sim.now < end) {
-      sim.crash(flapper);
-      sim.run(1_000 + sim.rng.nextInt(3_000));
-      sim.restart(flapper);
-      sim.run(2_000 + sim.rng.nextInt(4_000));
-      cycles++;
-    }
-    sim.run(5_000);
-    const during = sim.changes.slice(before);
-    const flapperPromotes = during.filter((c) => c.nodeId === flapperId && c.kind === 'promote');
-    expect(flapperPromotes.map((c) => c.text)).toEqual([]);
-    expectNoCycles(during, flapperId);
-    expect(during.length).toBeLessThanOrEqual(8);
+    const { sim, flapper } = flapSoak(seed, SOAK_MIN, 'restart');
     // Every restart is a new gossip generation; the old ones must not pile up in the membership
     // (they once filled every digest until gossip stopped, ~1 h into this soak).
     for (const n of sim.nodes) {
@@ -123,39 +102,47 @@ describe('full-stack simulator under faults', () => {
       expect(members, `node ${n.index} holds ${members} member records`).toBeLessThanOrEqual(N + 12);
     }
     expect(sim.atTarget(HA_THREE_TARGET) || sim.holdersOf('etcd').includes(flapper)).toBe(true);
-    sim.checkDamping();
-    sim.checkChains();
-    console.log(JSON.stringify({ seed, minutes, cycles, changesDuringFlapping: during.map((c) => c.text), ...sim.stats }));
   }), 60_000 + SOAK_MIN * 30_000);
 });
 
 describe('full-stack simulator: a node whose network flaps', () => {
   it('cut off and back every few seconds (same process, same generation) for an hour: no promote/demote cycles', () => withSeed(simSeed(4), (seed) => {
-    const sim = formed(seed);
-    const flapper = sim.holdersOf('etcd').find((i) => sim.leader()?.index !== i)!;
-    const flapperId = sim.nodes[flapper]!.id;
-    const before = sim.changes.length;
-    let cycles = 0;
-    const end = sim.now + Math.min(SOAK_MIN, 60) * 60_000;
-    while (sim.now < end) {
-      sim.partition([flapper]);
-      sim.run(1_000 + sim.rng.nextInt(3_000));
-      sim.partition(null);
-      sim.run(2_000 + sim.rng.nextInt(4_000));
-      cycles++;
-    }
-    sim.run(5_000);
-    const during = sim.changes.slice(before);
-    // Its first long-enough outage may replace it (a dead holder); after that it is held back as
-    // flapping and never chosen again, and nobody else churns.
-    expect(during.filter((c) => c.nodeId === flapperId && c.kind === 'promote').map((c) => c.text)).toEqual([]);
-    expectNoCycles(during, flapperId);
-    expect(during.length).toBeLessThanOrEqual(8);
-    sim.checkDamping();
-    sim.checkChains();
-    console.log(JSON.stringify({ seed, minutes: Math.min(SOAK_MIN, 60), cycles, changesDuringFlapping: during.map((c) => c.text), ...sim.stats }));
+    flapSoak(seed, Math.min(SOAK_MIN, 60), 'network');
   }), 60_000 + SOAK_MIN * 30_000);
 });
+
+/**
+ * Forms the HA mesh, then flaps an etcd holder that is not the leader — crash/restart or cut off
+ * and back — every few seconds for `minutes`. Its first outage may replace it (a dead holder);
+ * after that it must never be chosen again while it flaps, nobody else may churn, damping holds
+ * and the chains verify.
+ */
+function flapSoak(seed: number, minutes: number, how: 'restart' | 'network'): { sim: Simulation; flapper: number } {
+  const sim = formed(seed);
+  const flapper = sim.holdersOf('etcd').find((i) => sim.leader()?.index !== i)!;
+  const flapperId = sim.nodes[flapper]!.id;
+  const before = sim.changes.length;
+  let cycles = 0;
+  const end = sim.now + minutes * 60_000;
+  while (sim.now < end) {
+    if (how === 'restart') sim.crash(flapper);
+    else sim.partition([flapper]);
+    sim.run(1_000 + sim.rng.nextInt(3_000));
+    if (how === 'restart') sim.restart(flapper);
+    else sim.partition(null);
+    sim.run(2_000 + sim.rng.nextInt(4_000));
+    cycles++;
+  }
+  sim.run(5_000);
+  const during = sim.changes.slice(before);
+  expect(during.filter((c) => c.nodeId === flapperId && c.kind === 'promote').map((c) => c.text)).toEqual([]);
+  expectNoCycles(during, flapperId);
+  expect(during.length).toBeLessThanOrEqual(8);
+  sim.checkDamping();
+  sim.checkChains();
+  console.log(JSON.stringify({ seed, how, minutes, cycles, changesDuringFlapping: during.map((c) => c.text), ...sim.stats }));
+  return { sim, flapper };
+}
 
 describe('simulator determinism', () => {
   it('one seed replays exactly (same messages, same chain)', () => {
