@@ -295,7 +295,9 @@ export class NodeHost {
       this.wal!.save(rd);
       this.transport!.send(rd.messagesAfterPersist);
       const snapshot = core.advance(rd);
-      if (snapshot) this.wal!.saveSnapshot(snapshot);
+      // A local compaction's snapshot is written off the event loop (tmp, fdatasync, rename, fsync
+      // dir); while one is still being written, the next is skipped — the log keeps everything.
+      if (snapshot) this.wal!.saveSnapshotInBackground(snapshot, (e) => this.options.log.log({ level: 'warn', layer: 'raft', event: 'raft.snapshot_failed', message: `snapshot not saved (the log keeps everything): ${e.message}` }));
     }
     // While awake anyway: encode a few chain blocks for the next snapshot, so that compaction
     // copies cached bytes instead of serializing the chain in one turn.
