@@ -72,9 +72,29 @@ export class Writer extends ByteWriter {
   /** The bytes written (a copy); the Writer must not be used afterwards. */
   override finish(): Uint8Array {
     const out = super.finish();
-    // Give the (possibly grown) buffer back for the next encode, unless it grew huge (a snapshot).
-    if (this.shared) scratch = this.buf.length <= 1 << 20 ? { buf: this.buf, view: this.view } : freshScratch();
+    this.release();
     return out;
+  }
+
+  /** Gives the shared buffer back (once) — also when an encoder threw before finish(). */
+  release(): void {
+    if (!this.shared || this.released) return;
+    this.released = true;
+    // The (possibly grown) buffer serves the next encode, unless it grew huge (a snapshot).
+    scratch = this.buf.length <= 1 << 20 ? { buf: this.buf, view: this.view } : freshScratch();
+  }
+
+  private released = false;
+}
+
+/** Runs `fill` on a Writer and returns its bytes; the shared buffer is given back even if `fill` throws. */
+function encodeWith(fill: (w: Writer) => void): Uint8Array {
+  const w = new Writer();
+  try {
+    fill(w);
+    return w.finish();
+  } finally {
+    w.release();
   }
 }
 
@@ -220,9 +240,7 @@ export function readHardState(r: Reader): HardState {
 // ---------------------------------------------------------------- whole values
 
 export function encodeEntry(e: Entry): Uint8Array {
-  const w = new Writer();
-  writeEntry(w, e);
-  return w.finish();
+  return encodeWith((w) => writeEntry(w, e));
 }
 
 export function decodeEntry(bytes: Uint8Array): Result<Entry, CodecError> {
@@ -230,9 +248,7 @@ export function decodeEntry(bytes: Uint8Array): Result<Entry, CodecError> {
 }
 
 export function encodeHardState(h: HardState): Uint8Array {
-  const w = new Writer();
-  writeHardState(w, h);
-  return w.finish();
+  return encodeWith((w) => writeHardState(w, h));
 }
 
 export function decodeHardState(bytes: Uint8Array): Result<HardState, CodecError> {
@@ -240,9 +256,7 @@ export function decodeHardState(bytes: Uint8Array): Result<HardState, CodecError
 }
 
 export function encodeSnapshot(s: Snapshot): Uint8Array {
-  const w = new Writer();
-  writeSnapshot(w, s);
-  return w.finish();
+  return encodeWith((w) => writeSnapshot(w, s));
 }
 
 export function decodeSnapshot(bytes: Uint8Array): Result<Snapshot, CodecError> {
@@ -250,7 +264,10 @@ export function decodeSnapshot(bytes: Uint8Array): Result<Snapshot, CodecError> 
 }
 
 export function encodeMessage(m: Message): Uint8Array {
-  const w = new Writer();
+  return encodeWith((w) => writeMessage(w, m));
+}
+
+function writeMessage(w: Writer, m: Message): void {
   w.u8(MESSAGE_TYPES.indexOf(m.type));
   w.str(m.from);
   w.str(m.to);
@@ -264,7 +281,6 @@ export function encodeMessage(m: Message): Uint8Array {
   for (const e of m.entries) writeEntry(w, e);
   w.u8(m.snapshot ? 1 : 0);
   if (m.snapshot) writeSnapshot(w, m.snapshot);
-  return w.finish();
 }
 
 export function decodeMessage(bytes: Uint8Array): Result<Message, CodecError> {
