@@ -53,7 +53,9 @@ function cachedKey(publicKey: Uint8Array): CachedKey {
   let entry = publicKeyCache.get(id);
   if (entry === undefined) {
     const usable = precheckPublicKey(publicKey) === null;
-    entry = { bytes: publicKey.slice(), usable, key: usable ? undefined : null };
+    // A copy, not slice(): on a Buffer, slice() is a view, and a caller reusing that Buffer for
+    // another key would make this entry answer for the wrong key.
+    entry = { bytes: new Uint8Array(publicKey), usable, key: usable ? undefined : null };
     if (publicKeyCache.size >= KEY_CACHE_MAX) publicKeyCache.clear();
     publicKeyCache.set(id, entry);
   }

@@ -19,7 +19,7 @@ export interface RaftHostOptions {
   readonly dir: string;
   readonly signer: Ed25519Signer;
   readonly verifier: Ed25519Verifier;
-  /** Verifies forwarded co-signatures off the event loop (default: node:crypto on libuv's pool). */
+  /** Verifies forwarded co-signatures without holding up the loop (default: verifyInBackground). */
   readonly verifyAsync?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>;
   readonly secret: Uint8Array;
   readonly host?: string;
@@ -118,8 +118,10 @@ export class RaftHost {
    * 2-core machine running 3 nodes, 200 idle wake-ups per second per node land in the middle of
    * commits. Ticks slept through are run before the next input (a message or the timer), so the
    * machine sees the same sequence as if ticked every tickMs; beyond the planned sleep at most
-   * STALL_SLACK_TICKS more are run and the rest of a stall is dropped (as the fixed-rate timer
-   * did), so a stalled event loop does not wake up to a burst of timeouts.
+   * STALL_SLACK_TICKS more are run and the rest of a stall is dropped, so a stalled event loop does
+   * not wake up to a burst of timeouts. (The fixed-rate timer ran at most 10 ticks per callback; a
+   * stall that falls inside a planned sleep is now replayed in full, which can cost a follower one
+   * spurious pre-vote round — harmless under PreVote and CheckQuorum.)
    */
   private catchUp(): void {
     const due = Math.floor((performance.now() - this.tickBase) / this.tickMs);
@@ -134,12 +136,17 @@ export class RaftHost {
   private onTimer(): void {
     this.timer = null;
     if (this.stopped) return;
-    this.catchUp();
-    this.process();
-    // Off the path of any commit: extend the WAL's preallocated space, and encode a slice of the
-    // chain for the next snapshot so that compaction only copies bytes.
-    this.wal.prepareSpace();
-    this.node.warmSnapshot(WARM_BLOCKS_PER_TIMER);
+    try {
+      this.catchUp();
+      this.process();
+      // Off the path of any commit: extend the WAL's preallocated space, and encode a slice of the
+      // chain for the next snapshot so that compaction only copies bytes.
+      this.wal.prepareSpace();
+      this.node.warmSnapshot(WARM_BLOCKS_PER_TIMER);
+    } finally {
+      // Whatever threw, the node keeps its timer (a follower must still campaign when its leader dies).
+      this.arm();
+    }
   }
 
   /** Arms the timer for the next tick that can act, unless it is already armed for one as early. */

@@ -85,6 +85,8 @@ function witnessFragment(w: WitnessSignature): readonly (Uint8Array | { readonly
 /** The block's snapshot bytes with all its current witnesses (cached; extended, never rebuilt). */
 function encodedOf(c: ChainBlock): Uint8Array {
   let e = encodedCache.get(c);
+  // Witness lists only grow (addWitnessTo appends); should one ever shrink, start over.
+  if (e && e.witnesses > c.witnesses.length) e = undefined;
   if (!e) {
     const canonical = canonicalOf(c);
     e = { witnesses: 0, bytes: assemble([canonical.subarray(0, canonical.length - 1), LEADER_SIGNATURE, { array: c.block.leaderSignature }, CLOSE_BLOCK]) };

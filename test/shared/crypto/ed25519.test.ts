@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verify as rawOpensslVerify, createPublicKey } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { ed25519Backend, nodeEd25519, opensslEd25519, sodiumEd25519, verifyInBackground } from '../../../electron/node/ed25519-node';
 import { isCanonicalScalar, precheck, pureEd25519 } from '../../../shared/crypto/ed25519';
@@ -124,6 +125,17 @@ describe('one rule, three backends (libsodium, OpenSSL, pure JS)', () => {
     }), { numRuns: 150 });
   });
 
+  it('a key passed in a Buffer that is later reused for another key is not mistaken for the first', () => {
+    const a = opensslEd25519.signerFromSeed(seed(11));
+    const b = opensslEd25519.signerFromSeed(seed(12));
+    const msg = utf8Encode('reused buffer');
+    const sig = a.sign(msg);
+    const key = Buffer.from(a.publicKey);
+    expect(verdicts(key, msg, sig)).toEqual([true, true, true]);
+    key.set(b.publicKey); // same Buffer object, now holding B
+    expect(verdicts(key, msg, sig)).toEqual([false, false, false]);
+  });
+
   it('agree on random keys and signatures (mostly not points at all)', () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.uint8Array({ maxLength: 40 }), (k, sg, m) => {
       expect(new Set(verdicts(k, m, sg)).size).toBe(1);
@@ -152,6 +164,25 @@ describe('one rule, three backends (libsodium, OpenSSL, pure JS)', () => {
     expect(rawOpensslVerify(null, msg, spki, sig)).toBe(true);
     expect(precheck(signer.publicKey, sig)).toBe('small_order_r');
     expect(verdicts(signer.publicKey, msg, sig)).toEqual([false, false, false]);
+  });
+
+  it('agree on mixed-order keys and R (a torsion component added), which only the cofactored equation would accept', () => {
+    // T: a point of order 8. A + T and R + T change nothing for [8]·equation, everything for ours.
+    const T = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+    const msg = utf8Encode('mixed order');
+    for (let i = 1; i <= 6; i++) {
+      const signer = opensslEd25519.signerFromSeed(seed(20 + i));
+      const sig = signer.sign(msg);
+      const A = ed25519.Point.fromBytes(signer.publicKey);
+      const R = ed25519.Point.fromBytes(sig.subarray(0, 32));
+      const mixedA = A.add(T.multiply(BigInt(i))).toBytes();
+      const mixedR = concatBytes(R.add(T.multiply(BigInt(i))).toBytes(), sig.subarray(32));
+      for (const [k, sg] of [[mixedA, sig], [signer.publicKey, mixedR], [mixedA, mixedR]] as const) {
+        const v = verdicts(k, msg, sg);
+        expect(new Set(v).size, `backends disagree: ${v.join(', ')}`).toBe(1);
+        expect(v[0]).toBe(false);
+      }
+    }
   });
 
   it('agree on every small-order and non-canonical key encoding', () => {
