@@ -215,6 +215,8 @@ interface NodeRecord {
   superseded: boolean;
   /** When we last probed it as a suspect. */
   lastProbeMs: number;
+  /** When a digest last brought this record a higher heartbeat (its process is running). */
+  heartbeatAdvancedMs: number;
   verified: { version: bigint; state: NodeState | null; rejection: { reason: StateRejection; detail: string } | null } | null;
 }
 
@@ -240,6 +242,8 @@ export class Membership {
   private readonly prng: Prng;
   private readonly records = new Map<string, NodeRecord>();
   private readonly removed = new Map<string, bigint>();
+  /** Per node id, the newest generation ever seen healthy: older generations that are dead are obsolete. */
+  private readonly newestHealthy = new Map<string, bigint>();
   private seeds: SocketAddr[];
   private outbox: Outgoing[] = [];
   private events: MembershipEvent[] = [];
@@ -515,7 +519,7 @@ export class Membership {
   private newRecord(id: ChitchatId, nowMs = this.lastClockMs): NodeRecord {
     const detector = new PeerDetector();
     detector.deadSinceMs = nowMs;
-    return { id, key: chitchatIdKey(id), heartbeat: null, maxVersion: 0n, lastGcVersion: 0n, kvs: new Map(), detector, superseded: false, lastProbeMs: -Infinity, verified: null };
+    return { id, key: chitchatIdKey(id), heartbeat: null, maxVersion: 0n, lastGcVersion: 0n, kvs: new Map(), detector, superseded: false, lastProbeMs: -Infinity, heartbeatAdvancedMs: -Infinity, verified: null };
   }
 
   private isSelfAddr(a: SocketAddr): boolean {
@@ -650,14 +654,24 @@ export class Membership {
    * answers there (not for dead or superseded ones — a dead member comes back through its
    * heartbeat, as in chitchat).
    */
+  /**
+   * A datagram from `from` is direct evidence for the member advertised there. Several generations
+   * of one node share an address (a restart); only the one whose heartbeat advanced most recently
+   * is running, so only it is credited — otherwise the new process would keep its dead
+   * predecessor alive, and a restart with a *lower* generation (a clock that stepped back) would
+   * stay superseded by it for good.
+   */
   private directEvidence(from: SocketAddr, nowMs: number): void {
     if (this.config.suspectTrigger !== 'accrual') return;
+    let best: NodeRecord | null = null;
     for (const r of this.records.values()) {
-      if (r.key === this.selfKey || r.superseded || r.detector.health === 'dead') continue;
-      if (r.id.addr.port !== from.port || r.id.addr.ip !== from.ip) continue;
-      r.detector.reportEvidence(nowMs, this.coalesceMs);
+      if (r.key === this.selfKey || r.id.addr.port !== from.port || r.id.addr.ip !== from.ip) continue;
+      if (best === null || r.heartbeatAdvancedMs > best.heartbeatAdvancedMs) best = r;
     }
+    if (best === null || best.superseded || best.detector.health === 'dead') return;
+    best.detector.reportEvidence(nowMs, this.coalesceMs);
   }
+
 
   private contactAge(r: NodeRecord, nowMs: number): number {
     const t = this.lastContactMs.get(formatSocketAddr(r.id.addr));
@@ -719,15 +733,22 @@ export class Membership {
   }
 
   /**
-   * chitchat: a node dead for half the grace period leaves digests and deltas. Beyond chitchat: a
-   * superseded generation leaves them at once — its process is gone for good (a restart always
-   * takes a newer generation), and a node that restarts every few seconds would otherwise leave
-   * one dead entry per restart in every digest for 12 h, until the digest no longer fits a
-   * datagram and gossip stops (found by a three-hour flapping soak: ~600 generations, ~1 h).
+   * chitchat: a node dead for half the grace period leaves digests and deltas. Beyond chitchat: an
+   * obsolete generation leaves them at once — one that is dead while a newer generation of the
+   * same node id has been healthy: its process is gone for good (a restart takes a newer
+   * generation). A node that restarts every few seconds would otherwise leave one dead entry per
+   * restart in every digest for 12 h, until the digest no longer fits a datagram and gossip stops
+   * (found by a three-hour flapping soak: ~600 generations, ~1 h). A generation that is alive is
+   * never obsolete, so a restart whose clock stepped back (a lower generation) is not lost.
    */
   private scheduledForDeletion(r: NodeRecord, nowMs: number): boolean {
     const since = r.detector.deadSinceMs;
-    return r.detector.health === 'dead' && since !== null && (r.superseded || nowMs - since >= this.config.deadNodeGraceMs / 2);
+    return r.detector.health === 'dead' && since !== null && (this.obsolete(r) || nowMs - since >= this.config.deadNodeGraceMs / 2);
+  }
+
+  private obsolete(r: NodeRecord): boolean {
+    const newest = this.newestHealthy.get(r.id.nodeId);
+    return r.detector.health === 'dead' && newest !== undefined && newest > r.id.generation;
   }
 
   private digest(): DigestEntry[] {
@@ -762,6 +783,7 @@ export class Membership {
       if (r.heartbeat === null) r.heartbeat = e.heartbeat;
       else if (e.heartbeat > r.heartbeat) {
         r.heartbeat = e.heartbeat;
+        r.heartbeatAdvancedMs = nowMs;
         const relayed = r.id.addr.ip !== from.ip || r.id.addr.port !== from.port;
         r.detector.reportHeartbeat(nowMs, relayed, this.coalesceMs, this.detector.relayedEvidenceWhileHealthy === true || !this.beaconing);
       }
@@ -924,12 +946,15 @@ export class Membership {
       const cur = newest.get(r.id.nodeId);
       if (cur === undefined || r.id.generation > cur) newest.set(r.id.nodeId, r.id.generation);
     }
+    for (const [nodeId, generation] of newest) {
+      const ever = this.newestHealthy.get(nodeId);
+      if (ever === undefined || generation > ever) this.newestHealthy.set(nodeId, generation);
+    }
     for (const r of this.records.values()) {
       if (r.key === this.selfKey) continue;
       const d = r.detector;
       const top = newest.get(r.id.nodeId);
-      // Sticky: once a newer generation was healthy, this one never serves again.
-      r.superseded = r.superseded || (top !== undefined && top > r.id.generation);
+      r.superseded = top !== undefined && top > r.id.generation;
       if (r.superseded && d.health !== 'dead') d.markDead(nowMs);
       const was = before.get(r.key)!;
       if (d.health !== was) this.healthEvent(r, was, d.health, nowMs);
@@ -949,15 +974,16 @@ export class Membership {
     for (const [key, r] of this.records) {
       if (key === this.selfKey) continue;
       const since = r.detector.deadSinceMs;
-      // Superseded generations are forgotten after the tombstone grace (their key stays in the
-      // LRU below, so a peer still advertising them does not bring them back).
-      const grace = r.superseded ? this.config.markedForDeletionGraceMs : this.config.deadNodeGraceMs;
+      // Obsolete generations are forgotten after the tombstone grace (their key stays in the LRU
+      // below, so a peer still advertising them does not bring them back).
+      const grace = this.obsolete(r) ? this.config.markedForDeletionGraceMs : this.config.deadNodeGraceMs;
       if (r.detector.health !== 'dead' || since === null || nowMs - since < grace) continue;
       this.records.delete(key);
       this.removed.delete(key);
       this.removed.set(key, r.heartbeat ?? 0n);
       if (this.removed.size > GC_LRU_SIZE) this.removed.delete(this.removed.keys().next().value!);
       this.events.push({ kind: 'removed', id: r.id, atMs: nowMs });
+      if (![...this.records.values()].some((o) => o.id.nodeId === r.id.nodeId)) this.newestHealthy.delete(r.id.nodeId);
     }
   }
 }

@@ -99,6 +99,23 @@ describe('membership machine in the simulator', () => {
     expect(sim.node(0).machine.view(sim.now).members.find((m) => m.id.generation === 40n && m.id.nodeId === flapperId)?.health).toBe('healthy');
   });
 
+  it('a restart whose clock stepped back (a lower generation, the old one still looking alive) is not lost', () => {
+    const sim = new Sim({ seed: 6 });
+    for (let i = 0; i < 5; i++) sim.addNode(i, [0]);
+    expect(sim.runUntil(() => sim.converged(), 5000)).not.toBeNull();
+    sim.kill(3);
+    sim.addNode(3, [0], 5n);
+    expect(sim.runUntil(() => sim.converged(), 10_000)).not.toBeNull();
+    // Restarted at once with a generation below the previous one, which survivors still call healthy.
+    sim.kill(3);
+    sim.addNode(3, [0], 3n);
+    const id = sim.node(3).machine.self.nodeId;
+    const health = (i: number, gen: bigint) => sim.node(i).machine.view(sim.now).members.find((m) => m.id.nodeId === id && m.id.generation === gen)?.health;
+    sim.run(40_000);
+    for (const i of [0, 1, 2, 4]) expect(health(i, 3n), `node ${i}`).toBe('healthy');
+    expect(sim.converged()).toBe(true);
+  });
+
   it('survives 10% loss, 5% duplication and heavy reordering without false dead verdicts', () => {
     const sim = new Sim({ seed: 4, loss: 0.1, duplicate: 0.05, latencyMs: [0.1, 20] });
     for (let i = 0; i < 5; i++) sim.addNode(i, [0]);
