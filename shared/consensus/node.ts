@@ -30,7 +30,7 @@
 // unplaceable one is dropped; the witness re-proposes what does not show up); nodes applying the
 // log trust what it admitted, so every witness signature is verified once, not on every node.
 
-import { blockHashHex, encodeSignature, sealBlock, signBlock, ZERO_HASH_HEX } from '../attestation/block';
+import { blockHashHex, sealBlock, signBlock, ZERO_HASH_HEX } from '../attestation/block';
 import { utf8Encode } from '../kit/bytes';
 import type { Ed25519Signer, Ed25519Verifier } from '../crypto/ed25519';
 import type { Prng } from '../kit/prng';
@@ -41,7 +41,7 @@ import { encodeRoleAssignment, promote, type RoleAssignment } from '../types/rol
 import type { TargetTopology } from '../types/target';
 import { decodeCommand, encodeCommand, isRoleCommandBytes, type Command, type WitnessEntry } from './commands';
 import { DEFAULT_RAFT_TUNING, RaftMachine, type ProposeError, type ProposeOk, type RaftStatus, type Ready, type RestoredState } from './raft';
-import { canonicalOf, ReplicatedState, type KnownCommand } from './replicated-state';
+import { canonicalOf, ReplicatedState, sealedBlockBytes, type KnownCommand } from './replicated-state';
 import type { ConfChange, Entry, Message, Snapshot } from './types';
 
 export interface Clock {
@@ -104,16 +104,15 @@ export interface WitnessCheck extends WitnessEntry {
 
 /**
  * encodeCommand({kind: 'role', assignment, block}) for a freshly sealed block (no witnesses), put
- * together from the canonical bytes already computed for the signature: the block's JSON is its
- * canonical text without the closing brace, then its leader signature.
+ * together from the canonical bytes already computed for the signature.
  */
 function sealedRoleBytes(assignment: RoleAssignment, canonical: Uint8Array, signature: Uint8Array): Uint8Array {
   const head = utf8Encode(`{"kind":"role","assignment":${encodeRoleAssignment(assignment)},"block":`);
-  const tail = utf8Encode(`,"leader_signature":${encodeSignature(signature)}}}`);
-  const out = new Uint8Array(head.length + canonical.length - 1 + tail.length);
+  const block = sealedBlockBytes(canonical, signature);
+  const out = new Uint8Array(head.length + block.length + 1);
   out.set(head, 0);
-  out.set(canonical.subarray(0, canonical.length - 1), head.length);
-  out.set(tail, head.length + canonical.length - 1);
+  out.set(block, head.length);
+  out[out.length - 1] = 0x7d; // }
   return out;
 }
 

@@ -82,14 +82,22 @@ function witnessFragment(w: WitnessSignature): readonly (Uint8Array | { readonly
   return [WITNESS, { array: nodeIdToBytes(w.witness) }, SIGNATURE, { array: w.signature }, CLOSE_BLOCK];
 }
 
+/**
+ * utf8Encode(encodeBlock(block)) of a block without witnesses, from its canonical bytes (the
+ * canonical JSON without its closing brace, then the leader signature): the one place that knows
+ * this layout — the leader's sealed entries and the snapshot cache both start from it.
+ */
+export function sealedBlockBytes(canonical: Uint8Array, leaderSignature: Uint8Array): Uint8Array {
+  return assemble([canonical.subarray(0, canonical.length - 1), LEADER_SIGNATURE, { array: leaderSignature }, CLOSE_BLOCK]);
+}
+
 /** The block's snapshot bytes with all its current witnesses (cached; extended, never rebuilt). */
 function encodedOf(c: ChainBlock): Uint8Array {
   let e = encodedCache.get(c);
   // Witness lists only grow (addWitnessTo appends); should one ever shrink, start over.
   if (e && e.witnesses > c.witnesses.length) e = undefined;
   if (!e) {
-    const canonical = canonicalOf(c);
-    e = { witnesses: 0, bytes: assemble([canonical.subarray(0, canonical.length - 1), LEADER_SIGNATURE, { array: c.block.leaderSignature }, CLOSE_BLOCK]) };
+    e = { witnesses: 0, bytes: sealedBlockBytes(canonicalOf(c), c.block.leaderSignature) };
     encodedCache.set(c, e);
   }
   if (e.witnesses < c.witnesses.length) {
