@@ -164,13 +164,11 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover' | 'nul
     // A leader change during the run (a long stall on a shared machine) is not fatal: the proposal
     // is retried on the new leader (its latency includes the election) and the change is counted.
     let leaderChanges = 0;
-    let refused = 0;
     const refusals = new Map<string, number>();
     const proposeOnLeader = async (roles: NodeRole[]): Promise<boolean> => {
       for (let attempt = 0; attempt < 3; attempt++) {
         const r = await leader.propose({ kind: 'promote', id: leader.id, roles });
         if (r.ok) return true;
-        refused++;
         const why = (r.error ?? '?').replace(/\b[0-9a-f]{12}\b/g, '<node>').replace(/\d+/g, 'N');
         refusals.set(why, (refusals.get(why) ?? 0) + 1);
         const next = await cluster.waitLeader(10_000);
@@ -220,9 +218,9 @@ async function benchOursProcesses(dir: string, phase: 'load' | 'failover' | 'nul
       msgsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'sent'), msgsPerCommitTput: per(cpu1, cpu2, commits, 'sent'),
       socketWritesPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'writes'), socketWritesPerCommitTput: per(cpu1, cpu2, commits, 'writes'),
       fsyncsPerCommitSeq: per(cpu0, cpu1, SEQ_COMMITS, 'syncs'), fsyncsPerCommitTput: per(cpu1, cpu2, commits, 'syncs'),
-      leaderChanges, refused,
+      leaderChanges, refused: [...refusals.values()].reduce((a, b) => a + b, 0),
     };
-    if (refused > 0) console.log(`  (${phase}) proposals refused and retried: ${[...refusals].map(([k, v]) => `${v}× ${k}`).join('; ')}`);
+    if (refusals.size > 0) console.log(`  (${phase}) proposals refused and retried: ${[...refusals].map(([k, v]) => `${v}× ${k}`).join('; ')}`);
     return figures;
   } finally {
     await cluster.stopAll();

@@ -122,10 +122,11 @@ export class Simulation {
   private readonly secret = new Uint8Array(32).fill(7);
 
   private readonly logged = new Map<string, number>();
+  private logNames: Map<string, string> | null = null;
   /** Diagnostic line (REVOADA_SIM_LOG=1): simulated time, node names by index. */
   private log(line: string): void {
-    const names = new Map(this.nodes.map((n) => [n.id.slice(0, 8), `n${n.index}`]));
     if (this.now < SIM_LOG_FROM_MS) return;
+    const names = (this.logNames ??= new Map(this.nodes.map((n) => [n.id.slice(0, 8), `n${n.index}`])));
     process.stderr.write(`[sim ${(this.now / 1000).toFixed(3)}s] ${line.replace(/\b([0-9a-f]{8})[0-9a-f]*\b/g, (h, p: string) => `${p}(${names.get(p) ?? '?'})`)}\n`);
   }
 
