@@ -123,6 +123,14 @@ export class NodeHost {
       const inbox: Message[] = [];
       if (secret !== null) {
         wal = Wal.open(dir.file('raft'));
+        const { truncatedBytes, staleFilesRemoved } = wal.report;
+        if (truncatedBytes > 0 || staleFilesRemoved.length > 0) {
+          const parts = [
+            ...(truncatedBytes > 0 ? [`cut a torn last record (${truncatedBytes} bytes) from the log`] : []),
+            ...(staleFilesRemoved.length > 0 ? [`removed ${staleFilesRemoved.join(', ')} left by an interrupted write`] : []),
+          ];
+          log.log({ level: 'warn', layer: 'raft', event: 'raft.wal_recovered', message: `recovering after a crash: ${parts.join('; ')}` });
+        }
         const address = options.raft;
         try {
           transport = await RaftTransport.listen({

@@ -19,7 +19,7 @@
 // Compaction: after a snapshot is saved, the log is rewritten (tmp + fsync + rename + fsync dir)
 // with only the hard state and the entries after the snapshot.
 
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -67,6 +67,11 @@ export interface WalOpenReport {
   /** Bytes cut from a torn tail (0 when the log ended cleanly). */
   readonly truncatedBytes: number;
   readonly records: number;
+  /**
+   * Temporary files a crash left behind (a snapshot or log rewrite that never reached its rename),
+   * removed at open: the rename is the commit point, so they never hold anything the files lack.
+   */
+  readonly staleFilesRemoved: readonly string[];
 }
 
 function crcOf(bytes: Uint8Array): number {
@@ -186,6 +191,10 @@ export class Wal {
   private constructor(readonly dir: string) {
     this.logFile = path.join(dir, 'wal.log');
     this.snapFile = path.join(dir, 'snapshot.bin');
+    // The caller owns the directory alone (the node's data dir is locked), so a temporary file here
+    // is a crashed writer's, never one in progress.
+    const staleFilesRemoved = [`${this.snapFile}.bg`, `${this.snapFile}.tmp`, `${this.logFile}.tmp`].filter((f) => existsSync(f));
+    for (const f of staleFilesRemoved) rmSync(f, { force: true });
     this.snapshot = this.readSnapshotFile();
     const bytes = existsSync(this.logFile) ? new Uint8Array(readFileSync(this.logFile)) : new Uint8Array(0);
     const replay = replayLog(this.logFile, bytes, this.snapshot?.index ?? 0);
@@ -204,7 +213,7 @@ export class Wal {
     // Commit can never exceed what the log holds (an fsync'd hard state follows its entries).
     const last = this.entries.length > 0 ? this.entries[this.entries.length - 1]!.index : this.snapshot?.index ?? 0;
     if (this.hardState.commit > last) throw new WalCorruptionError(this.logFile, replay.validEnd, `commit ${this.hardState.commit} beyond last entry ${last}`);
-    this.report = { truncatedBytes, records: replay.records };
+    this.report = { truncatedBytes, records: replay.records, staleFilesRemoved: staleFilesRemoved.map((f) => path.basename(f)) };
     this.restored = { hardState: this.hardState, snapshot: this.snapshot, entries: this.entries.slice() };
   }
 

@@ -102,10 +102,15 @@ describe('a bootstrapped one-voter cluster (real process)', () => {
     const envelope = await runCliProcess(['chain', 'export', '--data-dir', dataDir]);
     expect(JSON.parse(envelope.stdout)).toMatchObject({ format: 'revoada-attestation-chain', cluster_id: 'revoada', node_keys: [settled.nodeId] });
 
-    // Restart on the same data dir: the WAL brings back the term, the shape and the chain.
+    // Restart on the same data dir: the WAL brings back the term, the shape and the chain. A
+    // snapshot write cut short by a crash (its temporary file) is removed and reported.
     expect(await node.stop('SIGTERM')).toBe(0);
+    const staleSnapshot = path.join(dataDir, 'raft', 'snapshot.bin.bg');
+    await fs.writeFile(staleSnapshot, new Uint8Array(4096).fill(7));
     node = await startNodeProcess(['--data-dir', dataDir, '--console', '127.0.0.1:0', '--gossip', '127.0.0.1:0', '--raft', '127.0.0.1:0']);
     running.push(node);
+    expect(node.output()).toContain('removed snapshot.bin.bg left by an interrupted write');
+    await expect(fs.access(staleSnapshot)).rejects.toThrow();
     const again = await waitFor('the restarted node to lead again', async () => {
       const s = await status();
       return s.raft.state === 'leader' ? s : null;

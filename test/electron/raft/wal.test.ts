@@ -1,6 +1,6 @@
 // WAL: round trip, crash at every byte of the tail, mid-file corruption, snapshots + compaction.
 
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -211,8 +211,11 @@ describe('WAL', () => {
     expect(wal.saveSnapshotInBackground(snap)).toBe(true);
     expect(wal.snapshotPending).toBe(true);
     expect(wal.saveSnapshotInBackground({ ...snap, index: 195 })).toBe(false); // one at a time
-    // Not written yet: a crash now recovers from the log alone.
-    const early = Wal.open(dir);
+    // Not written yet: a crash now recovers from the log alone (opened on a copy of the directory —
+    // the crash image — since opening removes temporary files, which only a dead writer leaves).
+    const image = tmp();
+    cpSync(dir, image, { recursive: true });
+    const early = Wal.open(image);
     expect(early.restored.snapshot).toBeNull();
     expect(early.restored.entries.length).toBe(200);
     early.close();
@@ -226,6 +229,27 @@ describe('WAL', () => {
     expect(back.restored.entries.map((e) => e.index)).toEqual(Array.from({ length: 12 }, (_, i) => 191 + i));
     expect(back.restored.hardState.commit).toBe(202);
     back.close();
+  });
+
+  it('temporary files a crash left behind (snapshot or log rewrite before its rename) are removed at open, and reported', () => {
+    const dir = tmp();
+    const wal = Wal.open(dir);
+    for (let i = 1; i <= 20; i++) wal.save({ entries: [entry(i, 1)], hardState: { term: 1, vote: 'v', commit: i }, snapshot: null });
+    wal.saveSnapshot({ index: 10, term: 1, conf: { voters: ['v'], learners: [] }, data: new TextEncoder().encode('{"state":3}') });
+    wal.close();
+    // What a crash mid-write leaves: half a snapshot in each temporary file, a partial log rewrite.
+    const junk = new Uint8Array(5000).fill(0x52);
+    for (const f of ['snapshot.bin.bg', 'snapshot.bin.tmp', 'wal.log.tmp']) writeFileSync(path.join(dir, f), junk);
+    const back = Wal.open(dir);
+    expect([...back.report.staleFilesRemoved].sort()).toEqual(['snapshot.bin.bg', 'snapshot.bin.tmp', 'wal.log.tmp']);
+    expect(readdirSync(dir).sort()).toEqual(['snapshot.bin', 'wal.log']);
+    // Nothing of the real state was touched.
+    expect(back.restored.snapshot?.index).toBe(10);
+    expect(back.restored.entries.map((e) => e.index)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    back.close();
+    const again = Wal.open(dir);
+    expect(again.report.staleFilesRemoved).toEqual([]);
+    again.close();
   });
 
   it('a damaged snapshot file is an error, not an empty state', () => {
