@@ -6,7 +6,8 @@
 // console commands) drains the core and arms one setTimeout for core.nextDeadlineMs() — the next
 // instant anything is due — so an idle node sleeps between gossip rounds instead of waking every
 // Raft tick (see wake()). It runs the core's Ready loop in the required order:
-//   send rd.messages → wal.save(rd) (fdatasync) → send rd.messagesAfterPersist → core.advance(rd)
+//   send rd.messages → write rd to the WAL and fdatasync it (on the thread pool; the loop goes on,
+//   the Ready stays outstanding) → send rd.messagesAfterPersist → core.advance(rd)
 // and carries out the effects the core emits (datagrams, transport peers, log lines, settled
 // proposals). It runs unchanged in Electron main and in a plain Node process (`revoada node`).
 import { createHmac, randomBytes } from 'node:crypto';
@@ -24,6 +25,7 @@ import { PRESCRIBED_HOMELAB, type FabricStrategy } from '../../shared/types/fabr
 import type { NodeId } from '../../shared/types/node-id';
 import { startConsoleServer, type ConsoleServer } from '../console/server';
 import type { Message } from '../../shared/consensus/types';
+import type { Ready } from '../../shared/consensus/raft';
 import { RaftTransport } from '../raft/transport';
 import { Wal } from '../raft/wal';
 import { formatHostPort, type HostPort } from './address';
@@ -88,6 +90,8 @@ export class NodeHost {
   /** When the next status push is due (kept in phase, so early pushes do not raise the rate). */
   private statusDueMs = -Infinity;
   private scheduled = false;
+  /** A Ready's fdatasync is in flight (see process). */
+  private persisting = false;
   /** A datagram arrived since the last core tick (the membership re-evaluates peers on a tick). */
   private gossipSinceTick = false;
   private stopped = false;
@@ -293,19 +297,37 @@ export class NodeHost {
     });
   }
 
-  /** Drains the core: the Ready loop (persist before messagesAfterPersist), then the effects. */
+  /**
+   * Drains the core: the Ready loop (persist before messagesAfterPersist), then the effects. A Ready
+   * that must be durable (entries, term, vote) is fdatasynced on the thread pool (Wal.saveAsync) and
+   * stays outstanding until it is on disk — its acknowledgements and votes wait, no other Ready is
+   * taken — while this loop goes on with gossip, ticks, the console and stepping Raft messages: a
+   * slow disk (an SD card, a busy HDD) delays commits, not failure detection.
+   */
   private process(): void {
     if (this.stopped) return;
     const core = this.core;
-    while (core.hasReady()) {
+    while (!this.persisting && core.hasReady()) {
       const rd = core.ready();
       this.transport!.send(rd.messages);
+      if (!rd.snapshot && this.wal!.mustSync(rd)) {
+        this.persisting = true;
+        this.wal!.saveAsync(rd, (error) => {
+          this.persisting = false;
+          if (this.stopped) return;
+          if (error) {
+            // A log that cannot be made durable must not acknowledge anything: stop the node.
+            this.options.log.log({ level: 'error', layer: 'raft', event: 'raft.fsync_failed', message: `fdatasync of the Raft log failed, stopping the node: ${error.message}` });
+            void this.stop();
+            return;
+          }
+          this.persisted(rd);
+          this.wake(false);
+        });
+        break;
+      }
       this.wal!.save(rd);
-      this.transport!.send(rd.messagesAfterPersist);
-      const snapshot = core.advance(rd);
-      // A local compaction's snapshot is written off the event loop (tmp, fdatasync, rename, fsync
-      // dir); while one is still being written, the next is skipped — the log keeps everything.
-      if (snapshot) this.wal!.saveSnapshotInBackground(snapshot, (e) => this.options.log.log({ level: 'warn', layer: 'raft', event: 'raft.snapshot_failed', message: `snapshot not saved (the log keeps everything): ${e.message}` }));
+      this.persisted(rd);
     }
     // While awake anyway: encode a few chain blocks for the next snapshot, so that compaction
     // copies cached bytes instead of serializing the chain in one turn.
@@ -319,6 +341,15 @@ export class NodeHost {
       this.waiters.delete(s.ticket);
       resolve?.(s.result);
     }
+  }
+
+  /** The Ready is on disk: what depended on it may leave, and the core moves on. */
+  private persisted(rd: Ready): void {
+    this.transport!.send(rd.messagesAfterPersist);
+    const snapshot = this.core.advance(rd);
+    // A local compaction's snapshot is written off the event loop (tmp, fdatasync, rename, fsync
+    // dir); while one is still being written, the next is skipped — the log keeps everything.
+    if (snapshot) this.wal!.saveSnapshotInBackground(snapshot, (e) => this.options.log.log({ level: 'warn', layer: 'raft', event: 'raft.snapshot_failed', message: `snapshot not saved (the log keeps everything): ${e.message}` }));
   }
 
   private publishStatus(): void {

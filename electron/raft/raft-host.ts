@@ -1,11 +1,12 @@
 // RaftHost: runs one ConsensusNode for real — WAL on disk, authenticated TCP transport, one tick
 // timer — in the order the Ready contract requires:
-//   send rd.messages → wal.save(rd) (fdatasync) → send rd.messagesAfterPersist → node.advance(rd).
+//   send rd.messages → write rd to the WAL and fdatasync it (on the thread pool, see process) →
+//   send rd.messagesAfterPersist → node.advance(rd).
 // The node host of issue 7 embeds this (or drives ConsensusNode the same way itself).
 
 import { randomBytes } from 'node:crypto';
 import { ConsensusNode, type ConsensusTuning, type WitnessCheck } from '../../shared/consensus/node';
-import type { ProposeError, ProposeOk } from '../../shared/consensus/raft';
+import type { ProposeError, ProposeOk, Ready } from '../../shared/consensus/raft';
 import type { Message, PeerId } from '../../shared/consensus/types';
 import type { NodeId } from '../../shared/types/node-id';
 import type { Ed25519Signer, Ed25519Verifier } from '../../shared/crypto/ed25519';
@@ -56,6 +57,8 @@ export class RaftHost {
   private readonly waiters = new Map<number, Waiter[]>();
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
+  /** A Ready's fdatasync is in flight (see process). */
+  private persisting = false;
   private witnessQueue: WitnessCheck[] = [];
   private verifying = false;
   private stopped = false;
@@ -179,25 +182,52 @@ export class RaftHost {
     }
   }
 
-  /** Drains Readies: the only place effects happen. */
+  /**
+   * Drains Readies: the only place effects happen. A Ready whose entries, term or vote must be
+   * durable is written at once and fdatasynced on the thread pool (Wal.saveAsync): until the sync
+   * completes it stays outstanding — its acknowledgements and votes wait, no other Ready is taken —
+   * but this thread keeps receiving and stepping messages, ticking and applying. Everything that
+   * arrives meanwhile goes into the next Ready (one write and one fsync for all of it).
+   */
   process(): void {
-    while (!this.stopped && this.node.hasReady()) {
+    while (!this.stopped && !this.persisting && this.node.hasReady()) {
       const rd = this.node.ready();
       this.transport.send(rd.messages);
-      this.wal.save(rd);
-      this.transport.send(rd.messagesAfterPersist);
-      this.node.advance(rd);
-      if (rd.committed.length > 0) this.settle();
-      // Compaction never stalls the loop: the snapshot file is written in the background.
-      if (this.node.shouldCompact() && !this.wal.snapshotPending) {
-        this.wal.saveSnapshotInBackground(this.node.compact(), (e) => this.onNotice?.(`raft: snapshot not saved (the log keeps everything): ${e.message}`));
+      if (!rd.snapshot && this.wal.mustSync(rd)) {
+        this.persisting = true;
+        this.wal.saveAsync(rd, (error) => {
+          this.persisting = false;
+          if (this.stopped) return;
+          if (error) {
+            // A log that cannot be made durable must not acknowledge anything: stop this node.
+            this.onNotice?.(`raft: fdatasync of the log failed, stopping: ${error.message}`);
+            void this.stop();
+            return;
+          }
+          this.persisted(rd);
+          this.process();
+        });
+        break;
       }
+      this.wal.save(rd);
+      this.persisted(rd);
     }
     this.checkWitnesses();
     this.settleLost();
     // A few blocks per turn keep the snapshot cache up with the chain under load (see onTimer).
     this.node.warmSnapshot(WARM_BLOCKS_PER_TURN);
     this.arm();
+  }
+
+  /** The Ready is on disk: what depended on it may leave, and the node moves on. */
+  private persisted(rd: Ready): void {
+    this.transport.send(rd.messagesAfterPersist);
+    this.node.advance(rd);
+    if (rd.committed.length > 0) this.settle();
+    // Compaction never stalls the loop: the snapshot file is written in the background.
+    if (this.node.shouldCompact() && !this.wal.snapshotPending) {
+      this.wal.saveSnapshotInBackground(this.node.compact(), (e) => this.onNotice?.(`raft: snapshot not saved (the log keeps everything): ${e.message}`));
+    }
   }
 
   /**

@@ -19,7 +19,7 @@
 // Compaction: after a snapshot is saved, the log is rewritten (tmp + fsync + rename + fsync dir)
 // with only the hard state and the entries after the snapshot.
 
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -29,6 +29,7 @@ import {
 import type { Ready, RestoredState } from '../../shared/consensus/raft';
 import type { Entry, HardState, Snapshot } from '../../shared/consensus/types';
 import { EMPTY_HARD_STATE } from '../../shared/consensus/raft';
+import { assert } from '../../shared/kit/assert';
 import { fsyncDir, writeFileAtomic } from './atomic-file';
 
 const KIND_ENTRY = 1;
@@ -181,6 +182,9 @@ export class Wal {
   /** this.hardState moved (commit index only) since it was last written. */
   private unwritten = false;
   private backgroundSnapshot = false;
+  /** saveAsync's fdatasync is in flight; afterSync runs once it is done. */
+  private syncing = false;
+  private readonly afterSync: (() => void)[] = [];
   /** Number of fdatasync calls (tests and the benchmark report it). */
   syncs = 0;
   /** Bytes of records (the log's logical end). */
@@ -241,23 +245,61 @@ export class Wal {
     return snap.value;
   }
 
+  /**
+   * etcd's MustSync rule: a Ready that only moves the commit index needs no fsync — the commit
+   * index is recoverable from the cluster and nothing sent depends on it being durable. Such a hard
+   * state is not even written at once: it rides on the next write (or close), saving a write per
+   * commit on the leader. New entries, a new term or a new vote must be on disk before anything
+   * that depends on them leaves.
+   */
+  mustSync(rd: Pick<Ready, 'entries' | 'hardState'>): boolean {
+    return rd.entries.length > 0 || (rd.hardState !== null && (rd.hardState.term !== this.hardState.term || rd.hardState.vote !== this.hardState.vote));
+  }
+
   /** Persists a Ready's snapshot, entries and hard state; returns once they are on disk. */
   save(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): void {
     if (rd.snapshot) this.saveSnapshot(rd.snapshot);
     if (rd.entries.length === 0 && !rd.hardState) return;
-    // etcd's MustSync rule: a Ready that only moves the commit index needs no fsync — the commit
-    // index is recoverable from the cluster and nothing sent depends on it being durable. Such a
-    // hard state is not even written now: it rides on the next write (or close), saving a write
-    // per commit on the leader.
-    const mustSync = rd.entries.length > 0 || (rd.hardState !== null && (rd.hardState.term !== this.hardState.term || rd.hardState.vote !== this.hardState.vote));
-    if (!mustSync) {
+    if (!this.mustSync(rd)) {
       this.hardState = rd.hardState!;
       this.unwritten = true;
       return;
     }
+    const hs = this.writeRecords(rd.entries, rd.hardState);
+    fdatasyncSync(this.fd);
+    this.synced(rd.entries, hs);
+  }
+
+  /**
+   * save() for a Ready that needs an fsync, without holding up the caller's thread: the records are
+   * written (to the page cache) at once and fdatasync runs on libuv's thread pool; `done` is called
+   * once they are on disk — only then may the caller send what depends on them. While the sync is
+   * in flight the host takes no other Ready (Raft's one outstanding Ready), and nothing here closes
+   * or rewrites the file (a background snapshot waits for it). No snapshot: those take save().
+   */
+  saveAsync(rd: Pick<Ready, 'entries' | 'hardState'>, done: (error: Error | null) => void): void {
+    assert(this.mustSync(rd) && !this.syncing && !this.closed, 'saveAsync: needs an fsync, one at a time, on an open log');
+    const hs = this.writeRecords(rd.entries, rd.hardState);
+    this.syncing = true;
+    fdatasync(this.fd, (error) => {
+      this.syncing = false;
+      if (!error) this.synced(rd.entries, hs);
+      const waiting = this.afterSync.splice(0);
+      done(error);
+      for (const f of waiting) f();
+    });
+  }
+
+  /** An fdatasync started by saveAsync is in flight. */
+  get syncPending(): boolean {
+    return this.syncing;
+  }
+
+  /** Appends the entry records and the hard state (or the one still unwritten) in one write. */
+  private writeRecords(entries: readonly Entry[], hardState: HardState | null): HardState | null {
     const parts: Uint8Array[] = [];
-    for (const e of rd.entries) parts.push(record(KIND_ENTRY, encodeEntry(e)));
-    const hs = rd.hardState ?? (this.unwritten ? this.hardState : null);
+    for (const e of entries) parts.push(record(KIND_ENTRY, encodeEntry(e)));
+    const hs = hardState ?? (this.unwritten ? this.hardState : null);
     if (hs) parts.push(record(KIND_HARD_STATE, encodeHardState(hs)));
     const total = parts.reduce((n, p) => n + p.length, 0);
     const buf = Buffer.allocUnsafe(total);
@@ -267,11 +309,13 @@ export class Wal {
       off += p.length;
     }
     this.writeAll(buf);
-    // New entries, a new term or a new vote are always fsynced before save() returns.
-    fdatasyncSync(this.fd);
+    return hs;
+  }
+
+  private synced(entries: readonly Entry[], hs: HardState | null): void {
     this.syncs++;
     this.unwritten = false;
-    this.track(rd.entries, hs);
+    this.track(entries, hs);
   }
 
   private writeAll(buf: Uint8Array): void {
@@ -352,6 +396,12 @@ export class Wal {
           await unlink(tmp).catch(() => undefined);
           return;
         }
+        // The log file may be rewritten (closed and reopened) below: not under an in-flight fsync.
+        if (this.syncing) await new Promise<void>((resolve) => this.afterSync.push(resolve));
+        if (this.closed || (this.snapshot && snap.index <= this.snapshot.index)) {
+          await unlink(tmp).catch(() => undefined);
+          return;
+        }
         renameSync(tmp, this.snapFile);
         fsyncDir(this.dir);
         this.installSnapshot(snap, false);
@@ -398,9 +448,15 @@ export class Wal {
     return this.size;
   }
 
+  /** Closes the log; with a saveAsync fsync in flight, the file is finished and closed after it. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.syncing) this.afterSync.push(() => this.finish());
+    else this.finish();
+  }
+
+  private finish(): void {
     if (this.unwritten) {
       this.writeAll(record(KIND_HARD_STATE, encodeHardState(this.hardState)));
       fdatasyncSync(this.fd);

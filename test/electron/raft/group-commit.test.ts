@@ -32,6 +32,7 @@ describe('group commit keeps "fsync before ack"', () => {
     // Every node: the last index its WAL has fsynced, and every acknowledgement it sends checked
     // against it at the moment it is handed to the transport.
     const violations: string[] = [];
+    const asyncSavesOf = new Map<RaftHost, () => number>();
     let acks = 0;
     for (const h of hosts) {
       let durable = 0;
@@ -41,6 +42,18 @@ describe('group commit keeps "fsync before ack"', () => {
         const last = rd.entries[rd.entries.length - 1];
         if (last) durable = last.index; // save() returned: fsynced (entries always force a sync)
       };
+      // The hosts' usual path: written at once, fdatasynced on the thread pool, `done` after.
+      let asyncSaves = 0;
+      const saveAsync = h.wal.saveAsync.bind(h.wal);
+      h.wal.saveAsync = (rd, done): void => {
+        asyncSaves++;
+        saveAsync(rd, (error) => {
+          const last = rd.entries[rd.entries.length - 1];
+          if (!error && last) durable = last.index;
+          done(error);
+        });
+      };
+      asyncSavesOf.set(h, () => asyncSaves);
       const send = h.transport.send.bind(h.transport);
       h.transport.send = (ms: readonly Message[]): void => {
         for (const m of ms) {
@@ -73,6 +86,8 @@ describe('group commit keeps "fsync before ack"', () => {
     expect(committed).toBe(32 * PER);
     expect(violations).toEqual([]);
     expect(acks).toBeGreaterThan(0);
+    // The entries went through the asynchronous path (the fsync off the event loop) on every node.
+    for (const h of hosts) expect(asyncSavesOf.get(h)!()).toBeGreaterThan(0);
     // Group commit: far fewer fsyncs than entries on every node (one per entry would be ≥ 256).
     for (const [i, h] of hosts.entries()) expect(h.wal.syncs - syncs0[i]!).toBeLessThan(committed);
     // Coalesced writes: the leader sent more messages than it made socket writes.

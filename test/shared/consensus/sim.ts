@@ -80,6 +80,8 @@ interface SimNode {
   signer: Ed25519Signer;
   storage: MemoryStorage;
   node: ConsensusNode | null;
+  /** A Ready whose (asynchronous) write completes at tick `due`. */
+  persisting: { rd: Ready; due: number } | null;
 }
 
 export class Simulation {
@@ -110,7 +112,7 @@ export class Simulation {
       seedBytes[0] = i + 1;
       seedBytes[1] = opts.seed & 0xff;
       const signer = nodeSignerFromSeed(seedBytes);
-      const n: SimNode = { id: toHex(signer.publicKey) as NodeId, signer, storage: new MemoryStorage(), node: null };
+      const n: SimNode = { id: toHex(signer.publicKey) as NodeId, signer, storage: new MemoryStorage(), node: null, persisting: null };
       this.nodes.push(n);
       this.start(n);
     }
@@ -161,11 +163,7 @@ export class Simulation {
     const o = this.opts;
     if (this.rng.chance(o.crashRate)) {
       const victim = this.rng.pick(this.nodes)!;
-      if (victim.node) {
-        victim.node = null;
-        this.stats.crashes++;
-        this.log.push(`${this.now} crash ${victim.id.slice(0, 6)}`);
-      }
+      if (victim.node) this.crash(victim, 'crash');
     }
     for (const n of this.nodes) {
       if (!n.node && this.rng.chance(0.1)) {
@@ -291,34 +289,64 @@ export class Simulation {
   private processReadies(): void {
     for (const n of this.nodes) {
       let guard = 0;
-      while (n.node && n.node.hasReady()) {
+      while (n.node) {
         if (++guard > 50) this.fail(`node ${n.id.slice(0, 6)} never quiesces`);
         const node = n.node;
+        if (n.persisting) {
+          // An asynchronous write still in flight: the node keeps stepping and ticking meanwhile.
+          if (n.persisting.due > this.now) break;
+          const rd = n.persisting.rd;
+          n.persisting = null;
+          this.persisted(n, node, rd);
+          continue;
+        }
+        if (!node.hasReady()) break;
         const rd: Ready = node.ready();
         for (const m of rd.messages) this.send(m);
         if (this.now <= this.opts.faultTicks && this.rng.chance(this.opts.crashRate / 4)) {
           // Crash in the middle of the write: a prefix of the new entries reaches disk (torn tail),
           // the hard state and everything after it do not; nothing dependent was sent.
           if (!rd.snapshot) n.storage.saveEntries(rd.entries.slice(0, this.rng.nextInt(rd.entries.length + 1)));
-          n.node = null;
-          this.stats.crashes++;
-          this.log.push(`${this.now} torn-crash ${n.id.slice(0, 6)}`);
+          this.crash(n, 'torn-crash');
           break;
         }
-        if (rd.snapshot) n.storage.saveSnapshot(rd.snapshot);
-        n.storage.saveEntries(rd.entries);
-        if (rd.hardState) n.storage.hardState = rd.hardState;
-        for (const m of rd.messagesAfterPersist) this.send(m);
-        node.advance(rd);
-        const checks = node.takeWitnessChecks();
-        if (checks.length > 0) {
-          const results = checks.map((check) => ({ check, valid: this.verifier.verify(check.publicKey, check.message, check.signature) }));
-          this.verdicts.push({ node, due: this.now + this.rng.nextInt(4), results });
+        // Even-numbered nodes persist like the real hosts (Wal.saveAsync): a Ready with entries or a
+        // new term/vote stays outstanding for 0–2 ticks while messages, ticks and proposals go on.
+        if (this.nodes.indexOf(n) % 2 === 0 && !rd.snapshot && (rd.entries.length > 0 || rd.hardState) && this.rng.chance(0.7)) {
+          n.persisting = { rd, due: this.now + this.rng.nextInt(3) };
+          continue;
         }
-        if (node.shouldCompact() && this.rng.chance(0.5)) n.storage.saveSnapshot(node.compact());
-        if (node.state.faults.length > 0) this.fail(`node ${n.id.slice(0, 6)} state fault: ${node.state.faults[0]}`);
+        this.persisted(n, node, rd);
       }
     }
+  }
+
+  /** rd is durable: write it to the node's storage, send what depended on it, advance. */
+  private persisted(n: SimNode, node: ConsensusNode, rd: Ready): void {
+    if (rd.snapshot) n.storage.saveSnapshot(rd.snapshot);
+    n.storage.saveEntries(rd.entries);
+    if (rd.hardState) n.storage.hardState = rd.hardState;
+    for (const m of rd.messagesAfterPersist) this.send(m);
+    node.advance(rd);
+    const checks = node.takeWitnessChecks();
+    if (checks.length > 0) {
+      const results = checks.map((check) => ({ check, valid: this.verifier.verify(check.publicKey, check.message, check.signature) }));
+      this.verdicts.push({ node, due: this.now + this.rng.nextInt(4), results });
+    }
+    if (node.shouldCompact() && this.rng.chance(0.5)) n.storage.saveSnapshot(node.compact());
+    if (node.state.faults.length > 0) this.fail(`node ${n.id.slice(0, 6)} state fault: ${node.state.faults[0]}`);
+  }
+
+  /**
+   * The process dies. A write still in flight is lost but for a prefix of its entries (un-fsynced
+   * data may or may not have reached the disk; its hard state did not, nor anything sent after it).
+   */
+  private crash(n: SimNode, what: string): void {
+    if (n.persisting) n.storage.saveEntries(n.persisting.rd.entries.slice(0, this.rng.nextInt(n.persisting.rd.entries.length + 1)));
+    n.persisting = null;
+    n.node = null;
+    this.stats.crashes++;
+    this.log.push(`${this.now} ${what} ${n.id.slice(0, 6)}`);
   }
 
   // ------------------------------------------------------------------ invariants

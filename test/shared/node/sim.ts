@@ -7,6 +7,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { verifyChain } from '../../../shared/attestation/verify';
 import type { Message } from '../../../shared/consensus/types';
+import type { Ready } from '../../../shared/consensus/raft';
 import type { Ed25519Verifier } from '../../../shared/crypto/ed25519';
 import { Prng } from '../../../shared/kit/prng';
 import type { SocketAddr } from '../../../shared/membership/wire';
@@ -41,6 +42,8 @@ export interface SimNode {
   peers: Set<string>;
   /** Incremented on every restart (gossip generation). */
   incarnation: number;
+  /** A Ready being written asynchronously (as the node host does), durable at `dueAt`. */
+  persisting: { readonly rd: Ready; readonly dueAt: number } | null;
 }
 
 interface InFlight {
@@ -88,6 +91,8 @@ export class Simulation {
   private queue: InFlight[] = [];
   private seq = 0;
   private readonly verifier: Ed25519Verifier = cachedVerifier(nodeEd25519);
+  /** Asynchronous-write timing, drawn apart from `rng` so that it does not shift the other draws. */
+  private readonly diskRng: Prng;
   readonly stats: SimStats = { datagrams: 0, raftMessages: 0, lost: 0, partitioned: 0, crashes: 0, restarts: 0, maxTerm: 0, blocks: 0 };
   readonly trace: string[] = [];
   /** term → leader id (at most one per term). */
@@ -108,13 +113,14 @@ export class Simulation {
 
   constructor(readonly seed: number, readonly count: number, damping: DampingConfig = DEFAULT_DAMPING) {
     this.rng = new Prng(seed);
+    this.diskRng = new Prng(seed ^ 0x5a5a5a5a);
     this.damping = damping;
     for (let i = 0; i < count; i++) {
       const seedBytes = new Uint8Array(32);
       for (let b = 0; b < 32; b++) seedBytes[b] = this.rng.nextInt(256);
       const signer = nodeEd25519.signerFromSeed(seedBytes);
       const id = Array.from(signer.publicKey, (x) => x.toString(16).padStart(2, '0')).join('') as NodeId;
-      this.nodes.push({ index: i, id, seed: seedBytes, gossipAddr: { ip: `10.0.0.${i + 1}`, port: 7280 }, storage: new MemoryStorage(), core: null, peers: new Set(), incarnation: 0 });
+      this.nodes.push({ index: i, id, seed: seedBytes, gossipAddr: { ip: `10.0.0.${i + 1}`, port: 7280 }, storage: new MemoryStorage(), core: null, peers: new Set(), incarnation: 0, persisting: null });
     }
     for (const n of this.nodes) this.start(n);
   }
@@ -160,6 +166,9 @@ export class Simulation {
   crash(i: number): void {
     const n = this.nodes[i]!;
     if (!n.core) return;
+    // A write in flight is lost but for a prefix of its entries (no hard state, nothing sent after it).
+    if (n.persisting) n.storage.saveEntries(n.persisting.rd.entries.slice(0, this.diskRng.nextInt(n.persisting.rd.entries.length + 1)));
+    n.persisting = null;
     n.core = null;
     this.stats.crashes++;
     this.trace.push(`${this.now} crash ${i}`);
@@ -212,18 +221,38 @@ export class Simulation {
     }
   }
 
+  /** rd is durable: into the node's storage, then what depended on it leaves, then advance. */
+  private persisted(n: SimNode, core: NodeCore, rd: Ready): void {
+    if (rd.snapshot) n.storage.saveSnapshot(rd.snapshot);
+    n.storage.saveEntries(rd.entries);
+    if (rd.hardState) n.storage.hardState = rd.hardState;
+    this.sendRaft(n, rd.messagesAfterPersist);
+    const snap = core.advance(rd);
+    if (snap) n.storage.saveSnapshot(snap);
+  }
+
   /** Runs the node's Ready loop and collects its effects. */
   private drain(n: SimNode): void {
     const core = n.core!;
-    while (core.hasReady()) {
+    for (;;) {
+      if (n.persisting) {
+        // Written asynchronously: the core goes on receiving and ticking until the write is durable.
+        if (n.persisting.dueAt > this.now) break;
+        const rd = n.persisting.rd;
+        n.persisting = null;
+        this.persisted(n, core, rd);
+        continue;
+      }
+      if (!core.hasReady()) break;
       const rd = core.ready();
       this.sendRaft(n, rd.messages);
-      if (rd.snapshot) n.storage.saveSnapshot(rd.snapshot);
-      n.storage.saveEntries(rd.entries);
-      if (rd.hardState) n.storage.hardState = rd.hardState;
-      this.sendRaft(n, rd.messagesAfterPersist);
-      const snap = core.advance(rd);
-      if (snap) n.storage.saveSnapshot(snap);
+      // Even-numbered nodes persist like the node host (Wal.saveAsync): a Ready with entries or a
+      // new term/vote is durable only one step later (or at once, when the disk is quick).
+      if (n.index % 2 === 0 && !rd.snapshot && (rd.entries.length > 0 || rd.hardState) && this.diskRng.chance(0.7)) {
+        n.persisting = { rd, dueAt: this.now + this.diskRng.nextInt(2) * STEP_MS };
+        continue;
+      }
+      this.persisted(n, core, rd);
     }
     const fx = core.takeEffects();
     for (const p of fx.peers) n.peers.add(p.id);
