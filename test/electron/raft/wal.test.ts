@@ -231,6 +231,32 @@ describe('WAL', () => {
     back.close();
   });
 
+  it('saveAsync: records are written at once and synced off the thread; done comes after the sync; a close during the sync finishes after it', async () => {
+    const dir = tmp();
+    const wal = Wal.open(dir);
+    wal.save({ entries: [entry(1, 1)], hardState: { term: 1, vote: 'v', commit: 0 }, snapshot: null });
+    expect(wal.mustSync({ entries: [], hardState: { term: 1, vote: 'v', commit: 1 } })).toBe(false); // commit only
+    expect(wal.mustSync({ entries: [], hardState: { term: 2, vote: null, commit: 1 } })).toBe(true); // new term
+    const syncs = wal.syncs;
+    const order: string[] = [];
+    const done = new Promise<void>((resolve) => wal.saveAsync({ entries: [entry(2, 1), entry(3, 1)], hardState: { term: 1, vote: 'v', commit: 1 } }, (error) => {
+      order.push(`done ${error === null} syncPending=${wal.syncPending}`);
+      resolve();
+    }));
+    order.push(`returned syncPending=${wal.syncPending}`);
+    // One at a time: the host takes no other Ready while a sync is in flight.
+    expect(() => wal.saveAsync({ entries: [entry(4, 1)], hardState: null }, () => undefined)).toThrow(/one at a time/);
+    wal.close(); // in flight: the file is finished and closed once the sync is done
+    await done;
+    expect(order).toEqual(['returned syncPending=true', 'done true syncPending=false']);
+    expect(wal.syncs).toBe(syncs + 1);
+    await new Promise((r) => setTimeout(r, 5));
+    const back = Wal.open(dir);
+    expect(back.restored.entries.map((e) => e.index)).toEqual([1, 2, 3]);
+    expect(back.restored.hardState).toEqual({ term: 1, vote: 'v', commit: 1 });
+    back.close();
+  });
+
   it('temporary files a crash left behind (snapshot or log rewrite before its rename) are removed at open, and reported', () => {
     const dir = tmp();
     const wal = Wal.open(dir);
