@@ -92,6 +92,8 @@ export class NodeHost {
   private scheduled = false;
   /** A Ready's fdatasync is in flight (see process). */
   private persisting = false;
+  private reportFailure: (error: Error) => void = () => undefined;
+  private readonly failed = new Promise<Error>((resolve) => (this.reportFailure = resolve));
   /** A datagram arrived since the last core tick (the membership re-evaluates peers on a tick). */
   private gossipSinceTick = false;
   private stopped = false;
@@ -256,6 +258,9 @@ export class NodeHost {
     this.gossipSinceTick = false;
     if (timer || gossip) this.core.tick(performance.now());
     this.process();
+    // Off the path of any commit: keep preallocated log space ahead (a 256 KiB write and sync every
+    // few hundred entries), so that saves overwrite allocated blocks and never extend the file.
+    if (timer && !this.persisting) this.wal?.prepareSpace();
     const now = performance.now();
     // On a timer wake-up the push may come a little early (it rides a gossip round or heartbeat
     // instead of waking on its own); input wake-ups are frequent in a mesh and wait until it is due.
@@ -316,9 +321,8 @@ export class NodeHost {
           this.persisting = false;
           if (this.stopped) return;
           if (error) {
-            // A log that cannot be made durable must not acknowledge anything: stop the node.
-            this.options.log.log({ level: 'error', layer: 'raft', event: 'raft.fsync_failed', message: `fdatasync of the Raft log failed, stopping the node: ${error.message}` });
-            void this.stop();
+            // A log that cannot be made durable must not acknowledge anything: the node stops.
+            this.fail(new Error(`fdatasync of the Raft log failed: ${error.message}`));
             return;
           }
           this.persisted(rd);
@@ -442,7 +446,10 @@ export class NodeHost {
     this.stopped = true;
     await this.socket.close().catch(() => undefined);
     await this.transport?.close();
+    // With an fsync still in flight the log is closed when it completes: wait for that before the
+    // lock is released (nothing may open the directory while this process can still write to it).
     this.wal?.close();
+    await this.wal?.whenClosed();
     await this.consoleServer?.close();
   }
 
@@ -455,6 +462,22 @@ export class NodeHost {
       await this.dir.close();
     })();
     return this.stopping;
+  }
+
+  /** Resolves with the reason if the node stops by itself on a fatal error (a failed fsync). */
+  whenFailed(): Promise<Error> {
+    return this.failed;
+  }
+
+  private fail(error: Error): void {
+    if (this.stopping) return;
+    this.options.log.log({ level: 'error', layer: 'node', event: 'node.failed', message: `stopping: ${error.message}` });
+    this.stopping = (async () => {
+      await this.stopLayers();
+      await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify({ url: null, token: null, pid: null })}\n`, 0o600).catch(() => undefined);
+      await this.dir.close();
+    })();
+    void this.stopping.then(() => this.reportFailure(error));
   }
 }
 

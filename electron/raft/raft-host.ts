@@ -144,7 +144,7 @@ export class RaftHost {
       this.process();
       // Off the path of any commit: extend the WAL's preallocated space, and encode a slice of the
       // chain for the next snapshot so that compaction only copies bytes.
-      this.wal.prepareSpace();
+      if (!this.persisting) this.wal.prepareSpace();
       this.node.warmSnapshot(WARM_BLOCKS_PER_TIMER);
     } finally {
       // Whatever threw, the node keeps its timer (a follower must still campaign when its leader dies).
@@ -213,6 +213,9 @@ export class RaftHost {
       this.persisted(rd);
     }
     this.checkWitnesses();
+    // Proposals resolve once applied here — also when that happened outside persisted(): a leader
+    // that stepped down while its write was in flight applies its entries as a follower, on a tick.
+    if (this.waiters.size > 0) this.settle();
     this.settleLost();
     // A few blocks per turn keep the snapshot cache up with the chain under load (see onTimer).
     this.node.warmSnapshot(WARM_BLOCKS_PER_TURN);
@@ -297,5 +300,6 @@ export class RaftHost {
     this.waiters.clear();
     await this.transport.close();
     this.wal.close();
+    await this.wal.whenClosed(); // after an fsync still in flight: nothing writes once stop() resolves
   }
 }

@@ -185,6 +185,10 @@ export class Wal {
   /** saveAsync's fdatasync is in flight; afterSync runs once it is done. */
   private syncing = false;
   private readonly afterSync: (() => void)[] = [];
+  /** An fdatasync failed: nothing more is written (the host stops). */
+  private failed: Error | null = null;
+  private closedNow: () => void = () => undefined;
+  private readonly closedPromise = new Promise<void>((resolve) => (this.closedNow = resolve));
   /** Number of fdatasync calls (tests and the benchmark report it). */
   syncs = 0;
   /** Bytes of records (the log's logical end). */
@@ -258,6 +262,8 @@ export class Wal {
 
   /** Persists a Ready's snapshot, entries and hard state; returns once they are on disk. */
   save(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): void {
+    assert(!this.syncing, 'save() while a saveAsync fdatasync is in flight');
+    if (this.failed) throw this.failed;
     if (rd.snapshot) this.saveSnapshot(rd.snapshot);
     if (rd.entries.length === 0 && !rd.hardState) return;
     if (!this.mustSync(rd)) {
@@ -279,15 +285,31 @@ export class Wal {
    */
   saveAsync(rd: Pick<Ready, 'entries' | 'hardState'>, done: (error: Error | null) => void): void {
     assert(this.mustSync(rd) && !this.syncing && !this.closed, 'saveAsync: needs an fsync, one at a time, on an open log');
+    if (this.failed) throw this.failed;
     const hs = this.writeRecords(rd.entries, rd.hardState);
     this.syncing = true;
     fdatasync(this.fd, (error) => {
       this.syncing = false;
-      if (!error) this.synced(rd.entries, hs);
-      const waiting = this.afterSync.splice(0);
+      if (error) this.failed = error;
+      else this.synced(rd.entries, hs);
+      // What waited for the sync (a background snapshot's rename and log rewrite, a close) runs
+      // now, synchronously, before `done`: a host starts its next saveAsync from `done`, and a
+      // rewrite must neither run under that one nor leave out the records just synced.
+      for (const f of this.afterSync.splice(0)) {
+        try {
+          f();
+        } catch {
+          // Each waiter reports its own failure (onError, or a close that cannot fail the caller).
+        }
+      }
       done(error);
-      for (const f of waiting) f();
     });
+  }
+
+  /** Runs `f` now, or — with a saveAsync fdatasync in flight — as soon as it completes. */
+  private whenNoSync(f: () => void): void {
+    if (this.syncing) this.afterSync.push(f);
+    else f();
   }
 
   /** An fdatasync started by saveAsync is in flight. */
@@ -392,24 +414,28 @@ export class Wal {
         } finally {
           await fh.close();
         }
-        if (this.closed || (this.snapshot && snap.index <= this.snapshot.index)) {
-          await unlink(tmp).catch(() => undefined);
-          return;
-        }
-        // The log file may be rewritten (closed and reopened) below: not under an in-flight fsync.
-        if (this.syncing) await new Promise<void>((resolve) => this.afterSync.push(resolve));
-        if (this.closed || (this.snapshot && snap.index <= this.snapshot.index)) {
-          await unlink(tmp).catch(() => undefined);
-          return;
-        }
-        renameSync(tmp, this.snapFile);
-        fsyncDir(this.dir);
-        this.installSnapshot(snap, false);
       } catch (e) {
-        onError?.(e as Error);
-      } finally {
         this.backgroundSnapshot = false;
+        onError?.(e as Error);
+        return;
       }
+      // The log may be rewritten (closed and reopened) below: never under an in-flight fsync, and
+      // never before the records being synced are tracked — so this runs in the sync's completion.
+      this.whenNoSync(() => {
+        try {
+          if (this.closed || this.failed || (this.snapshot && snap.index <= this.snapshot.index)) {
+            void unlink(tmp).catch(() => undefined);
+            return;
+          }
+          renameSync(tmp, this.snapFile);
+          fsyncDir(this.dir);
+          this.installSnapshot(snap, false);
+        } catch (e) {
+          onError?.(e as Error);
+        } finally {
+          this.backgroundSnapshot = false;
+        }
+      });
     })();
     return true;
   }
@@ -435,8 +461,10 @@ export class Wal {
       buf.set(p, off);
       off += p.length;
     }
-    closeSync(this.fd);
+    // The new file replaces the old one atomically; only then is the old descriptor given up (if the
+    // write fails, the log goes on in the old file, which still holds every record).
     writeFileAtomic(this.logFile, buf);
+    closeSync(this.fd);
     this.unwritten = false;
     this.fd = openSync(this.logFile, 'r+');
     this.size = buf.length;
@@ -448,15 +476,32 @@ export class Wal {
     return this.size;
   }
 
-  /** Closes the log; with a saveAsync fsync in flight, the file is finished and closed after it. */
+  /**
+   * Closes the log. With a saveAsync fsync in flight the file is finished and closed once it
+   * completes: await whenClosed() before anything else may open this directory.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.syncing) this.afterSync.push(() => this.finish());
-    else this.finish();
+    this.whenNoSync(() => {
+      try {
+        this.finish();
+      } finally {
+        this.closedNow();
+      }
+    });
+  }
+
+  /** Resolves once the file is really closed (at once unless a saveAsync fsync was in flight). */
+  whenClosed(): Promise<void> {
+    return this.closedPromise;
   }
 
   private finish(): void {
+    if (this.failed) {
+      closeSync(this.fd); // the disk refused a sync: write nothing more
+      return;
+    }
     if (this.unwritten) {
       this.writeAll(record(KIND_HARD_STATE, encodeHardState(this.hardState)));
       fdatasyncSync(this.fd);

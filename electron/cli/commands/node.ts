@@ -96,10 +96,15 @@ export const nodeCommand: CliCommand = {
       return EXIT_FAILED;
     }
     if (host.consoleUrl !== null) io.stderr(`revoada node: console: ${host.consoleUrl}\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+    const failure = await new Promise<Error | null>((resolve) => {
+      process.once('SIGINT', () => resolve(null));
+      process.once('SIGTERM', () => resolve(null));
+      void host.whenFailed().then(resolve);
     });
+    if (failure) {
+      io.stderr(`revoada node: stopped: ${failure.message}\n`);
+      return EXIT_FAILED;
+    }
     await host.stop();
     return EXIT_OK;
   },

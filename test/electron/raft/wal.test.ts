@@ -250,10 +250,58 @@ describe('WAL', () => {
     await done;
     expect(order).toEqual(['returned syncPending=true', 'done true syncPending=false']);
     expect(wal.syncs).toBe(syncs + 1);
-    await new Promise((r) => setTimeout(r, 5));
+    await wal.whenClosed();
     const back = Wal.open(dir);
     expect(back.restored.entries.map((e) => e.index)).toEqual([1, 2, 3]);
     expect(back.restored.hardState).toEqual({ term: 1, vote: 'v', commit: 1 });
+    // The next owner's records are safe from the first one (its close finished before whenClosed).
+    back.save({ entries: [entry(4, 1), entry(5, 1)], hardState: { term: 1, vote: 'v', commit: 3 }, snapshot: null });
+    back.close();
+    const third = Wal.open(dir);
+    expect(third.restored.entries.map((e) => e.index)).toEqual([1, 2, 3, 4, 5]);
+    third.close();
+  });
+
+  it('a background snapshot that finishes during an in-flight sync is installed in that sync\'s completion: the log rewrite keeps every record a host acknowledged', async () => {
+    const dir = tmp();
+    const wal = Wal.open(dir);
+    // Over 8 MiB of log, so that installing the snapshot rewrites the log file.
+    const big = (index: number): Entry => ({ index, term: 1, data: new Uint8Array(1 << 20).fill(index) });
+    let next = 1;
+    for (; next <= 9; next++) wal.save({ entries: [big(next)], hardState: { term: 1, vote: 'v', commit: next }, snapshot: null });
+    const rewrites: boolean[] = []; // per log rewrite: was a sync in flight?
+    const internals = wal as unknown as { rewriteLog: () => void };
+    const rewrite = internals.rewriteLog.bind(wal);
+    internals.rewriteLog = (): void => {
+      rewrites.push(wal.syncPending);
+      rewrite();
+    };
+    // Like the hosts: each completion acknowledges its entry and starts the next saveAsync at once.
+    let acked = 0;
+    let snapshotDone = false;
+    let after = 3;
+    const errors: string[] = [];
+    const chain = (): void => {
+      const index = next++;
+      wal.saveAsync({ entries: [entry(index, 1)], hardState: { term: 1, vote: 'v', commit: index - 1 } }, (error) => {
+        if (error) return void errors.push(error.message);
+        acked = index;
+        if (!snapshotDone || after-- > 0) chain();
+      });
+    };
+    chain();
+    expect(wal.saveSnapshotInBackground({ index: 5, term: 1, conf: { voters: ['v'], learners: [] }, data: new Uint8Array(100) }, (e) => errors.push(e.message))).toBe(true);
+    while (wal.snapshotPending) await new Promise((r) => setImmediate(r));
+    snapshotDone = true;
+    while (wal.syncPending) await new Promise((r) => setTimeout(r, 1));
+    wal.close();
+    await wal.whenClosed();
+    expect(errors).toEqual([]);
+    expect(rewrites).toEqual([false]); // rewritten once, never under a sync
+    const back = Wal.open(dir);
+    expect(back.restored.snapshot?.index).toBe(5);
+    const indexes = back.restored.entries.map((e) => e.index);
+    expect(indexes).toEqual(Array.from({ length: acked - 5 }, (_, i) => 6 + i));
     back.close();
   });
 

@@ -59,6 +59,18 @@ export class MemoryStorage {
   }
 }
 
+/** Why `m` promises more than `storage` holds (null when it does not): the fsync-before-send rule. */
+export function undurable(storage: MemoryStorage, m: Message): string | null {
+  if (m.type === 'app-resp' && !m.reject) {
+    const last = storage.entries.length > 0 ? storage.entries[storage.entries.length - 1]!.index : storage.snapshot?.index ?? 0;
+    if (m.index > last) return `with only ${last} durable`;
+  }
+  if (m.type === 'vote-resp' && !m.reject && (storage.hardState.term !== m.term || storage.hardState.vote !== m.to)) {
+    return `with term ${storage.hardState.term} and vote ${storage.hardState.vote?.slice(0, 6) ?? 'none'} durable`;
+  }
+  return null;
+}
+
 export interface SimOptions {
   readonly seed: number;
   readonly nodes: number;
@@ -238,6 +250,7 @@ export class Simulation {
   }
 
   private send(m: Message): void {
+    this.checkDurableBeforeSent(m);
     this.stats.messages++;
     if (m.type === 'snap') this.stats.snapshotsSent++;
     const faulty = this.now <= this.opts.faultTicks;
@@ -319,6 +332,14 @@ export class Simulation {
         this.persisted(n, node, rd);
       }
     }
+  }
+
+  /** An acknowledgement or a granted vote leaves only once what it promises is in the sender's storage. */
+  private checkDurableBeforeSent(m: Message): void {
+    const from = this.nodes.find((n) => n.id === m.from);
+    if (!from) return;
+    const problem = undurable(from.storage, m);
+    if (problem) this.fail(`${from.id.slice(0, 6)} sent ${describeMessage(m)} ${problem}`);
   }
 
   /** rd is durable: write it to the node's storage, send what depended on it, advance. */

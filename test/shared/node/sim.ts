@@ -6,7 +6,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { verifyChain } from '../../../shared/attestation/verify';
-import type { Message } from '../../../shared/consensus/types';
+import { describeMessage, type Message } from '../../../shared/consensus/types';
 import type { Ready } from '../../../shared/consensus/raft';
 import type { Ed25519Verifier } from '../../../shared/crypto/ed25519';
 import { Prng } from '../../../shared/kit/prng';
@@ -19,7 +19,7 @@ import { describeRoleAssignment, type NodeRole } from '../../../shared/types/rol
 import type { TargetTopology } from '../../../shared/types/target';
 import { targetFor } from '../../../shared/types/target';
 import { nodeEd25519 } from '../../../electron/node/ed25519-node';
-import { cachedVerifier, MemoryStorage } from '../consensus/sim';
+import { cachedVerifier, MemoryStorage, undurable } from '../consensus/sim';
 
 export class SimFailure extends Error {}
 
@@ -215,6 +215,8 @@ export class Simulation {
 
   private sendRaft(n: SimNode, msgs: readonly Message[]): void {
     for (const m of msgs) {
+      const problem = undurable(n.storage, m);
+      if (problem) throw new SimFailure(`seed ${this.seed}: node ${n.index} sent ${describeMessage(m)} ${problem}`);
       this.stats.raftMessages++;
       if (!n.peers.has(m.to)) continue; // the transport knows only peers proven through gossip
       this.send(n.index, this.indexOfId(m.to), { raft: m });
