@@ -63,6 +63,13 @@ if (!app.requestSingleInstanceLock()) {
         // current one as soon as it shows again).
         statusWanted: () => mainWindow !== null && mainWindow.isVisible() && !mainWindow.isMinimized(),
       });
+      // A node that stops by itself (its Raft log cannot be written) is no longer served: the
+      // window falls back to the idle answers, which say that no node runs.
+      const running = host;
+      void running.whenFailed().then((error) => {
+        process.stderr.write(`revoada: the desktop node stopped: ${error.message}\n`);
+        if (host === running) host = null;
+      });
     } catch (error) {
       process.stderr.write(`revoada: the desktop node did not start: ${error instanceof Error ? error.message : String(error)}\n`);
     }

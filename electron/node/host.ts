@@ -93,6 +93,7 @@ export class NodeHost {
   /** A Ready's fdatasync is in flight (see process). */
   private persisting = false;
   private reportFailure: (error: Error) => void = () => undefined;
+  private failureReason: Error | null = null;
   private readonly failed = new Promise<Error>((resolve) => (this.reportFailure = resolve));
   /** A datagram arrived since the last core tick (the membership re-evaluates peers on a tick). */
   private gossipSinceTick = false;
@@ -258,8 +259,9 @@ export class NodeHost {
     this.gossipSinceTick = false;
     if (timer || gossip) this.core.tick(performance.now());
     this.process();
-    // Off the path of any commit: keep preallocated log space ahead (a 256 KiB write and sync every
-    // few hundred entries), so that saves overwrite allocated blocks and never extend the file.
+    // Between writes: keep preallocated log space ahead (a 256 KiB write and sync every few hundred
+    // entries), so that saves overwrite allocated blocks. Under sustained load a sync is nearly
+    // always in flight and the save that runs out of space extends the file itself.
     if (timer && !this.persisting) this.wal?.prepareSpace();
     const now = performance.now();
     // On a timer wake-up the push may come a little early (it rides a gossip round or heartbeat
@@ -315,22 +317,25 @@ export class NodeHost {
     while (!this.persisting && core.hasReady()) {
       const rd = core.ready();
       this.transport!.send(rd.messages);
-      if (!rd.snapshot && this.wal!.mustSync(rd)) {
-        this.persisting = true;
-        this.wal!.saveAsync(rd, (error) => {
-          this.persisting = false;
-          if (this.stopped) return;
-          if (error) {
-            // A log that cannot be made durable must not acknowledge anything: the node stops.
-            this.fail(new Error(`fdatasync of the Raft log failed: ${error.message}`));
-            return;
-          }
-          this.persisted(rd);
-          this.wake(false);
-        });
-        break;
+      try {
+        if (!rd.snapshot && this.wal!.mustSync(rd)) {
+          this.persisting = true;
+          this.wal!.saveAsync(rd, (error) => {
+            this.persisting = false;
+            if (error) return this.fail(new Error(`fdatasync of the Raft log failed: ${error.message}`));
+            if (this.stopped) return;
+            this.persisted(rd);
+            this.wake(false);
+          });
+          break;
+        }
+        this.wal!.save(rd);
+      } catch (error) {
+        // A log that cannot be made durable must not acknowledge anything: the node stops.
+        this.persisting = false;
+        this.fail(new Error(`the Raft log could not be written: ${error instanceof Error ? error.message : String(error)}`));
+        return;
       }
-      this.wal!.save(rd);
       this.persisted(rd);
     }
     // While awake anyway: encode a few chain blocks for the next snapshot, so that compaction
@@ -444,6 +449,9 @@ export class NodeHost {
     this.core.stop();
     this.process();
     this.stopped = true;
+    // Commands still waiting for a commit get an answer instead of hanging.
+    for (const resolve of this.waiters.values()) resolve({ ok: false, message: 'the node stopped before the command was applied' });
+    this.waiters.clear();
     await this.socket.close().catch(() => undefined);
     await this.transport?.close();
     // With an fsync still in flight the log is closed when it completes: wait for that before the
@@ -469,15 +477,35 @@ export class NodeHost {
     return this.failed;
   }
 
+  /** The reason the node stopped by itself, or null. */
+  get failure(): Error | null {
+    return this.failureReason;
+  }
+
+  /**
+   * A fatal error (the Raft log cannot be written or synced): the node stops — acknowledging
+   * nothing more — and whenFailed() resolves once it has. During a shutdown already under way the
+   * error is only logged (and still reported through `failure`).
+   */
   private fail(error: Error): void {
-    if (this.stopping) return;
+    if (this.failureReason) return;
+    this.failureReason = error;
     this.options.log.log({ level: 'error', layer: 'node', event: 'node.failed', message: `stopping: ${error.message}` });
+    if (this.stopping) {
+      void this.stopping.finally(() => this.reportFailure(error));
+      return;
+    }
     this.stopping = (async () => {
-      await this.stopLayers();
-      await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify({ url: null, token: null, pid: null })}\n`, 0o600).catch(() => undefined);
-      await this.dir.close();
+      try {
+        await this.stopLayers();
+        await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify({ url: null, token: null, pid: null })}\n`, 0o600).catch(() => undefined);
+      } catch (e) {
+        this.options.log.log({ level: 'error', layer: 'node', event: 'node.stop_failed', message: `while stopping: ${e instanceof Error ? e.message : String(e)}` });
+      } finally {
+        await this.dir.close().catch(() => undefined);
+      }
     })();
-    void this.stopping.then(() => this.reportFailure(error));
+    void this.stopping.finally(() => this.reportFailure(error));
   }
 }
 

@@ -13,9 +13,9 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
+/** Writes `bytes` to `file` (created or truncated, mode 0600) and fsyncs it. */
+export function writeFileSynced(file: string, bytes: Uint8Array): void {
+  const fd = openSync(file, 'w', 0o600);
   try {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
@@ -23,6 +23,11 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   } finally {
     closeSync(fd);
   }
+}
+
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.tmp`;
+  writeFileSynced(tmp, bytes);
   renameSync(tmp, file);
   fsyncDir(path.dirname(file));
 }

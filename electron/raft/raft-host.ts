@@ -193,23 +193,23 @@ export class RaftHost {
     while (!this.stopped && !this.persisting && this.node.hasReady()) {
       const rd = this.node.ready();
       this.transport.send(rd.messages);
-      if (!rd.snapshot && this.wal.mustSync(rd)) {
-        this.persisting = true;
-        this.wal.saveAsync(rd, (error) => {
-          this.persisting = false;
-          if (this.stopped) return;
-          if (error) {
-            // A log that cannot be made durable must not acknowledge anything: stop this node.
-            this.onNotice?.(`raft: fdatasync of the log failed, stopping: ${error.message}`);
-            void this.stop();
-            return;
-          }
-          this.persisted(rd);
-          this.process();
-        });
-        break;
+      try {
+        if (!rd.snapshot && this.wal.mustSync(rd)) {
+          this.persisting = true;
+          this.wal.saveAsync(rd, (error) => {
+            this.persisting = false;
+            if (this.stopped) return;
+            if (error) return this.failed(error);
+            this.persisted(rd);
+            this.process();
+          });
+          break;
+        }
+        this.wal.save(rd);
+      } catch (error) {
+        this.persisting = false;
+        return this.failed(error as Error);
       }
-      this.wal.save(rd);
       this.persisted(rd);
     }
     this.checkWitnesses();
@@ -223,10 +223,17 @@ export class RaftHost {
   }
 
   /** The Ready is on disk: what depended on it may leave, and the node moves on. */
+  /** A log that cannot be made durable must not acknowledge anything: this node stops. */
+  private failed(error: Error): void {
+    this.onNotice?.(`raft: the log could not be written or synced, stopping: ${error.message}`);
+    void this.stop();
+  }
+
   private persisted(rd: Ready): void {
     this.transport.send(rd.messagesAfterPersist);
     this.node.advance(rd);
-    if (rd.committed.length > 0) this.settle();
+    // Before any compaction below: a waiter's entry must still be in the log to be checked.
+    this.settle();
     // Compaction never stalls the loop: the snapshot file is written in the background.
     if (this.node.shouldCompact() && !this.wal.snapshotPending) {
       this.wal.saveSnapshotInBackground(this.node.compact(), (e) => this.onNotice?.(`raft: snapshot not saved (the log keeps everything): ${e.message}`));
@@ -261,7 +268,12 @@ export class RaftHost {
       if (index > applied) continue;
       this.waiters.delete(index);
       const term = this.node.raft.log.term(index);
-      for (const w of list) w.resolve(term === w.term || term === null ? { ok: true, value: index } : { ok: false, error: `entry ${index} was replaced (leadership changed)` });
+      // No term: the entry is inside a snapshot installed from a new leader — whether it was ours
+      // cannot be told any more (our own compactions run after settling).
+      for (const w of list) {
+        w.resolve(term === w.term ? { ok: true, value: index }
+          : { ok: false, error: term === null ? `entry ${index} went into a snapshot from a new leader: outcome unknown` : `entry ${index} was replaced (leadership changed)` });
+      }
     }
   }
 

@@ -30,7 +30,7 @@ import type { Ready, RestoredState } from '../../shared/consensus/raft';
 import type { Entry, HardState, Snapshot } from '../../shared/consensus/types';
 import { EMPTY_HARD_STATE } from '../../shared/consensus/raft';
 import { assert } from '../../shared/kit/assert';
-import { fsyncDir, writeFileAtomic } from './atomic-file';
+import { fsyncDir, writeFileAtomic, writeFileSynced } from './atomic-file';
 
 const KIND_ENTRY = 1;
 const KIND_HARD_STATE = 2;
@@ -188,6 +188,8 @@ export class Wal {
   /** An fdatasync failed: nothing more is written (the host stops). */
   private failed: Error | null = null;
   private closedNow: () => void = () => undefined;
+  /** The background snapshot being written, if any (see saveSnapshotInBackground). */
+  private backgroundTask: Promise<void> = Promise.resolve();
   private readonly closedPromise = new Promise<void>((resolve) => (this.closedNow = resolve));
   /** Number of fdatasync calls (tests and the benchmark report it). */
   syncs = 0;
@@ -262,7 +264,7 @@ export class Wal {
 
   /** Persists a Ready's snapshot, entries and hard state; returns once they are on disk. */
   save(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): void {
-    assert(!this.syncing, 'save() while a saveAsync fdatasync is in flight');
+    assert(!this.syncing && !this.closed, 'save() while a saveAsync fdatasync is in flight, or after close');
     if (this.failed) throw this.failed;
     if (rd.snapshot) this.saveSnapshot(rd.snapshot);
     if (rd.entries.length === 0 && !rd.hardState) return;
@@ -405,7 +407,7 @@ export class Wal {
     this.backgroundSnapshot = true;
     const bytes = snapshotFile(snap);
     const tmp = `${this.snapFile}.bg`;
-    void (async () => {
+    this.backgroundTask = (async () => {
       try {
         const fh = await open(tmp, 'w', 0o600);
         try {
@@ -414,28 +416,26 @@ export class Wal {
         } finally {
           await fh.close();
         }
-      } catch (e) {
-        this.backgroundSnapshot = false;
-        onError?.(e as Error);
-        return;
-      }
-      // The log may be rewritten (closed and reopened) below: never under an in-flight fsync, and
-      // never before the records being synced are tracked — so this runs in the sync's completion.
-      this.whenNoSync(() => {
-        try {
-          if (this.closed || this.failed || (this.snapshot && snap.index <= this.snapshot.index)) {
-            void unlink(tmp).catch(() => undefined);
-            return;
+        // The log may be rewritten (closed and reopened) below: never under an in-flight fsync,
+        // and never before the records being synced are tracked — so this runs in the sync's
+        // completion when one is in flight.
+        const installed = await new Promise<boolean>((resolve, reject) => this.whenNoSync(() => {
+          try {
+            if (this.closed || this.failed || (this.snapshot && snap.index <= this.snapshot.index)) return resolve(false);
+            renameSync(tmp, this.snapFile);
+            fsyncDir(this.dir);
+            this.installSnapshot(snap, false);
+            resolve(true);
+          } catch (e) {
+            reject(e as Error);
           }
-          renameSync(tmp, this.snapFile);
-          fsyncDir(this.dir);
-          this.installSnapshot(snap, false);
-        } catch (e) {
-          onError?.(e as Error);
-        } finally {
-          this.backgroundSnapshot = false;
-        }
-      });
+        }));
+        if (!installed) await unlink(tmp).catch(() => undefined);
+      } catch (e) {
+        onError?.(e as Error);
+      } finally {
+        this.backgroundSnapshot = false;
+      }
     })();
     return true;
   }
@@ -451,6 +451,13 @@ export class Wal {
     if (alwaysRewrite || !continues || this.size > LOG_REWRITE_BYTES) this.rewriteLog();
   }
 
+  /**
+   * Replaces the log file by one holding only `entries` and the hard state: written and synced as
+   * a temporary file, renamed over the log, then this Wal switches to the new file before giving up
+   * the old descriptor, and the directory is synced. A failure before the rename leaves everything
+   * as it was (the caller reports it; the old file still holds every record). A failure after it
+   * marks the log failed: its records may no longer be where a restart looks, so the host stops.
+   */
   private rewriteLog(): void {
     const parts: Uint8Array[] = this.entries.map((e) => record(KIND_ENTRY, encodeEntry(e)));
     parts.push(record(KIND_HARD_STATE, encodeHardState(this.hardState)));
@@ -461,14 +468,26 @@ export class Wal {
       buf.set(p, off);
       off += p.length;
     }
-    // The new file replaces the old one atomically; only then is the old descriptor given up (if the
-    // write fails, the log goes on in the old file, which still holds every record).
-    writeFileAtomic(this.logFile, buf);
-    closeSync(this.fd);
-    this.unwritten = false;
-    this.fd = openSync(this.logFile, 'r+');
-    this.size = buf.length;
-    this.allocated = buf.length;
+    const tmp = `${this.logFile}.tmp`;
+    writeFileSynced(tmp, buf);
+    renameSync(tmp, this.logFile);
+    try {
+      const fd = openSync(this.logFile, 'r+');
+      const old = this.fd;
+      this.fd = fd;
+      this.size = buf.length;
+      this.allocated = buf.length;
+      this.unwritten = false;
+      try {
+        closeSync(old);
+      } catch {
+        // the old file is gone from the directory either way
+      }
+      fsyncDir(this.dir);
+    } catch (e) {
+      this.failed = e as Error;
+      throw e;
+    }
   }
 
   /** Bytes of log records (preallocated space excluded). */
@@ -492,9 +511,13 @@ export class Wal {
     });
   }
 
-  /** Resolves once the file is really closed (at once unless a saveAsync fsync was in flight). */
-  whenClosed(): Promise<void> {
-    return this.closedPromise;
+  /**
+   * Resolves once the file is really closed and no background snapshot of this Wal touches the
+   * directory any more (at once unless a saveAsync fsync or a snapshot write was in flight).
+   */
+  async whenClosed(): Promise<void> {
+    await this.closedPromise;
+    await this.backgroundTask;
   }
 
   private finish(): void {

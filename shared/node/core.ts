@@ -809,10 +809,12 @@ export class NodeCore {
       if (index > applied) continue;
       this.pending.delete(index);
       const term = node.raft.log.term(index);
+      // No term: the entry is inside a snapshot installed from a new leader (our own compactions
+      // run after this), so whether it was ours cannot be told any more.
       for (const p of list) {
-        this.settle(p, term === p.term || term === null
+        this.settle(p, term === p.term
           ? { ok: true, message: `${p.what}: committed at raft index ${index}` }
-          : { ok: false, message: `${p.what}: entry ${index} was replaced (leadership changed)` });
+          : { ok: false, message: term === null ? `${p.what}: entry ${index} went into a snapshot from a new leader — outcome unknown, check the shape` : `${p.what}: entry ${index} was replaced (leadership changed)` });
       }
     }
   }

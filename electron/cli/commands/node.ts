@@ -101,11 +101,13 @@ export const nodeCommand: CliCommand = {
       process.once('SIGTERM', () => resolve(null));
       void host.whenFailed().then(resolve);
     });
-    if (failure) {
-      io.stderr(`revoada node: stopped: ${failure.message}\n`);
+    await host.stop();
+    // A fatal error may also have come while a signal was being handled.
+    const reason = failure ?? host.failure;
+    if (reason) {
+      io.stderr(`revoada node: stopped: ${reason.message}\n`);
       return EXIT_FAILED;
     }
-    await host.stop();
     return EXIT_OK;
   },
 };

@@ -65,7 +65,9 @@ export function undurable(storage: MemoryStorage, m: Message): string | null {
     const last = storage.entries.length > 0 ? storage.entries[storage.entries.length - 1]!.index : storage.snapshot?.index ?? 0;
     if (m.index > last) return `with only ${last} durable`;
   }
-  if (m.type === 'vote-resp' && !m.reject && (storage.hardState.term !== m.term || storage.hardState.vote !== m.to)) {
+  // A later durable term is fine too: a node that granted a vote and then moved on before its next
+  // write can never vote in that term again.
+  if (m.type === 'vote-resp' && !m.reject && storage.hardState.term <= m.term && (storage.hardState.term !== m.term || storage.hardState.vote !== m.to)) {
     return `with term ${storage.hardState.term} and vote ${storage.hardState.vote?.slice(0, 6) ?? 'none'} durable`;
   }
   return null;
