@@ -169,6 +169,12 @@ export function replayLog(file: string, bytes: Uint8Array, snapshotIndex: number
 }
 
 export class Wal {
+  /**
+   * Failpoints for tests of the hosts' error paths (etcd's gofail, in miniature): with syncError
+   * set, every saveAsync's fdatasync reports it instead of syncing. Never set outside tests.
+   */
+  static readonly failpoints: { syncError: Error | null } = { syncError: null };
+
   private fd: number;
   private readonly logFile: string;
   private readonly snapFile: string;
@@ -290,7 +296,8 @@ export class Wal {
     if (this.failed) throw this.failed;
     const hs = this.writeRecords(rd.entries, rd.hardState);
     this.syncing = true;
-    fdatasync(this.fd, (error) => {
+    const sync = Wal.failpoints.syncError ? (_fd: number, cb: (e: Error | null) => void): void => void setImmediate(() => cb(Wal.failpoints.syncError)) : fdatasync;
+    sync(this.fd, (error) => {
       this.syncing = false;
       if (error) this.failed = error;
       else this.synced(rd.entries, hs);

@@ -57,3 +57,26 @@ it('compaction under load never rewrites the log under an in-flight fsync; every
   expect(last).toBeGreaterThanOrEqual(committed);
   back.close();
 }, 30_000);
+
+it('a failed fdatasync stops the host: the proposal fails, nothing is acknowledged after it, the failure is reported', async () => {
+  const dir = path.join(root, 'failing');
+  const notices: string[] = [];
+  const host = await RaftHost.start({ dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(8)), verifier: nodeEd25519, secret: new Uint8Array(randomBytes(32)), bootstrap: true, onNotice: (t) => notices.push(t) });
+  for (let t = 0; !host.node.isLeader(); t++) {
+    if (t > 1000) throw new Error('no leader');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  expect((await host.proposeAndWait((n) => n.proposeRole(promote(n.id, ['worker'], 'scaling_up')))).ok).toBe(true);
+  const committedBefore = host.node.raft.log.committed;
+  Wal.failpoints.syncError = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+  try {
+    const r = await host.proposeAndWait((n) => n.proposeRole(promote(n.id, ['observer'], 'scaling_up')));
+    expect(r).toEqual({ ok: false, error: 'stopped' });
+  } finally {
+    Wal.failpoints.syncError = null;
+  }
+  expect(notices.some((t) => t.includes('could not be written or synced, stopping: EIO'))).toBe(true);
+  // The entry whose sync failed was never counted: the commit index did not move.
+  expect(host.node.raft.log.committed).toBe(committedBefore);
+  await host.stop();
+});
