@@ -59,6 +59,8 @@ export class RaftHost {
   private scheduled = false;
   /** A Ready's fdatasync is in flight (see process). */
   private persisting = false;
+  /** The applied index the waiters were last settled at. */
+  private settledApplied = 0;
   private witnessQueue: WitnessCheck[] = [];
   private verifying = false;
   private stopped = false;
@@ -215,7 +217,7 @@ export class RaftHost {
     this.checkWitnesses();
     // Proposals resolve once applied here — also when that happened outside persisted(): a leader
     // that stepped down while its write was in flight applies its entries as a follower, on a tick.
-    if (this.waiters.size > 0) this.settle();
+    if (this.waiters.size > 0 && this.node.state.appliedIndex > this.settledApplied) this.settle();
     this.settleLost();
     // A few blocks per turn keep the snapshot cache up with the chain under load (see onTimer).
     this.node.warmSnapshot(WARM_BLOCKS_PER_TURN);
@@ -264,6 +266,7 @@ export class RaftHost {
 
   private settle(): void {
     const applied = this.node.state.appliedIndex;
+    this.settledApplied = applied;
     for (const [index, list] of this.waiters) {
       if (index > applied) continue;
       this.waiters.delete(index);
