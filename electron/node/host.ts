@@ -6,8 +6,8 @@
 // console commands) drains the core and arms one setTimeout for core.nextDeadlineMs() — the next
 // instant anything is due — so an idle node sleeps between gossip rounds instead of waking every
 // Raft tick (see wake()). It runs the core's Ready loop in the required order:
-//   send rd.messages → write rd to the WAL and fdatasync it (on the thread pool; the loop goes on,
-//   the Ready stays outstanding) → send rd.messagesAfterPersist → core.advance(rd)
+//   send rd.messages → write rd to the WAL and fdatasync it (on a slow disk on the thread pool: the
+//   loop goes on, the Ready stays outstanding) → send rd.messagesAfterPersist → core.advance(rd)
 // and carries out the effects the core emits (datagrams, transport peers, log lines, settled
 // proposals). It runs unchanged in Electron main and in a plain Node process (`revoada node`).
 import { createHmac, randomBytes } from 'node:crypto';
@@ -306,10 +306,11 @@ export class NodeHost {
 
   /**
    * Drains the core: the Ready loop (persist before messagesAfterPersist), then the effects. A Ready
-   * that must be durable (entries, term, vote) is fdatasynced on the thread pool (Wal.saveAsync) and
-   * stays outstanding until it is on disk — its acknowledgements and votes wait, no other Ready is
-   * taken — while this loop goes on with gossip, ticks, the console and stepping Raft messages: a
-   * slow disk (an SD card, a busy HDD) delays commits, not failure detection.
+   * that must be durable (entries, term, vote) is fdatasynced here on a fast disk; on a slow one
+   * (Wal.syncInBackground: syncs averaging over 2 ms — an SD card, a busy HDD) on the thread pool
+   * (Wal.saveAsync), and it stays outstanding until it is on disk — its acknowledgements and votes
+   * wait, no other Ready is taken — while this loop goes on with gossip, ticks, the console and
+   * stepping Raft messages.
    */
   private process(): void {
     if (this.stopped) return;
@@ -318,11 +319,11 @@ export class NodeHost {
       const rd = core.ready();
       this.transport!.send(rd.messages);
       try {
-        if (!rd.snapshot && this.wal!.mustSync(rd)) {
+        if (!rd.snapshot && this.wal!.mustSync(rd) && this.wal!.syncInBackground) {
           this.persisting = true;
           this.wal!.saveAsync(rd, (error) => {
             this.persisting = false;
-            if (error) return this.fail(new Error(`fdatasync of the Raft log failed: ${error.message}`));
+            if (error) return this.fail(new Error(`the Raft log could not be written or synced: ${error.message}`));
             if (this.stopped) return;
             this.persisted(rd);
             this.wake(false);
@@ -333,7 +334,7 @@ export class NodeHost {
       } catch (error) {
         // A log that cannot be made durable must not acknowledge anything: the node stops.
         this.persisting = false;
-        this.fail(new Error(`the Raft log could not be written: ${error instanceof Error ? error.message : String(error)}`));
+        this.fail(new Error(`the Raft log could not be written or synced: ${error instanceof Error ? error.message : String(error)}`));
         return;
       }
       this.persisted(rd);

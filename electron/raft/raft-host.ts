@@ -1,7 +1,7 @@
 // RaftHost: runs one ConsensusNode for real — WAL on disk, authenticated TCP transport, one tick
 // timer — in the order the Ready contract requires:
-//   send rd.messages → write rd to the WAL and fdatasync it (on the thread pool, see process) →
-//   send rd.messagesAfterPersist → node.advance(rd).
+//   send rd.messages → write rd to the WAL and fdatasync it (on the thread pool when the disk is
+//   slow, see process) → send rd.messagesAfterPersist → node.advance(rd).
 // The node host of issue 7 embeds this (or drives ConsensusNode the same way itself).
 
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,7 @@ import { Prng } from '../../shared/kit/prng';
 import type { Result } from '../../shared/kit/result';
 import { verifyInBackground } from '../node/ed25519-node';
 import { RaftTransport, type PeerAddress } from './transport';
-import { Wal } from './wal';
+import { Wal, type WalSyncMode } from './wal';
 
 export interface RaftHostOptions {
   readonly dir: string;
@@ -37,6 +37,8 @@ export interface RaftHostOptions {
   /** Start a one-voter cluster; 'if-empty' does so only when the WAL holds nothing yet. */
   readonly bootstrap?: boolean | 'if-empty';
   readonly onNotice?: (text: string) => void;
+  /** How the WAL syncs (default 'auto': inline on a fast disk, on the thread pool on a slow one). */
+  readonly walSync?: WalSyncMode;
 }
 
 /** Chain blocks (new or newly co-signed; a few µs each) pre-encoded for the next snapshot per timer callback and per Ready loop. */
@@ -77,7 +79,7 @@ export class RaftHost {
   }
 
   static async start(o: RaftHostOptions): Promise<RaftHost> {
-    const wal = Wal.open(o.dir);
+    const wal = Wal.open(o.dir, { sync: o.walSync ?? 'auto' });
     const seed = randomBytes(4).readUInt32LE(0);
     const node = new ConsensusNode({
       signer: o.signer, verifier: o.verifier, prng: new Prng(seed), clock: { nowMs: () => Date.now() },
@@ -186,17 +188,18 @@ export class RaftHost {
 
   /**
    * Drains Readies: the only place effects happen. A Ready whose entries, term or vote must be
-   * durable is written at once and fdatasynced on the thread pool (Wal.saveAsync): until the sync
-   * completes it stays outstanding — its acknowledgements and votes wait, no other Ready is taken —
-   * but this thread keeps receiving and stepping messages, ticking and applying. Everything that
-   * arrives meanwhile goes into the next Ready (one write and one fsync for all of it).
+   * durable is written and fdatasynced here (Wal.save) — or, on a disk whose syncs are slow
+   * (Wal.syncInBackground), written at once and fdatasynced on the thread pool (Wal.saveAsync):
+   * until that sync completes the Ready stays outstanding — its acknowledgements and votes wait, no
+   * other Ready is taken — but this thread keeps receiving and stepping messages, ticking and
+   * applying. Everything that arrives meanwhile goes into the next Ready (one write, one fsync).
    */
   process(): void {
     while (!this.stopped && !this.persisting && this.node.hasReady()) {
       const rd = this.node.ready();
       this.transport.send(rd.messages);
       try {
-        if (!rd.snapshot && this.wal.mustSync(rd)) {
+        if (!rd.snapshot && this.wal.mustSync(rd) && this.wal.syncInBackground) {
           this.persisting = true;
           this.wal.saveAsync(rd, (error) => {
             this.persisting = false;

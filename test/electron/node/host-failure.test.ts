@@ -37,7 +37,7 @@ it('a failed fdatasync stops the node with the reason; the waiting command is an
   }
   expect(result.ok).toBe(false);
   const reason = await host.whenFailed();
-  expect(reason.message).toMatch(/fdatasync of the Raft log failed: EIO/);
+  expect(reason.message).toMatch(/the Raft log could not be written or synced: EIO/);
   expect(host.failure).toBe(reason);
   expect(lines.some((l) => l.includes('"event":"node.failed"') && l.includes('EIO'))).toBe(true);
   expect(lines.some((l) => l.includes('stopped cleanly'))).toBe(false);

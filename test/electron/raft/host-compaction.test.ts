@@ -19,7 +19,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 it('compaction under load never rewrites the log under an in-flight fsync; every committed entry survives', async () => {
   const dir = path.join(root, 'solo');
-  const host = await RaftHost.start({ dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(9)), verifier: nodeEd25519, secret: new Uint8Array(randomBytes(32)), bootstrap: true, tuning: { snapshotIntervalEntries: 50 } });
+  const host = await RaftHost.start({ dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(9)), verifier: nodeEd25519, secret: new Uint8Array(randomBytes(32)), bootstrap: true, walSync: 'background', tuning: { snapshotIntervalEntries: 50 } });
   const wal = host.wal as unknown as { installSnapshot: (s: Snapshot, always: boolean) => void; rewriteLog: () => void };
   const install = wal.installSnapshot.bind(host.wal);
   wal.installSnapshot = (s): void => install(s, true);
@@ -58,10 +58,10 @@ it('compaction under load never rewrites the log under an in-flight fsync; every
   back.close();
 }, 30_000);
 
-it('a failed fdatasync stops the host: the proposal fails, nothing is acknowledged after it, the failure is reported', async () => {
-  const dir = path.join(root, 'failing');
+it.each(['inline', 'background'] as const)('a failed fdatasync (%s) stops the host: the proposal fails, nothing is acknowledged after it, the failure is reported', async (walSync) => {
+  const dir = path.join(root, `failing-${walSync}`);
   const notices: string[] = [];
-  const host = await RaftHost.start({ dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(8)), verifier: nodeEd25519, secret: new Uint8Array(randomBytes(32)), bootstrap: true, onNotice: (t) => notices.push(t) });
+  const host = await RaftHost.start({ dir, signer: nodeSignerFromSeed(new Uint8Array(32).fill(8)), verifier: nodeEd25519, secret: new Uint8Array(randomBytes(32)), bootstrap: true, walSync, onNotice: (t) => notices.push(t) });
   for (let t = 0; !host.node.isLeader(); t++) {
     if (t > 1000) throw new Error('no leader');
     await new Promise((r) => setTimeout(r, 5));

@@ -305,6 +305,28 @@ describe('WAL', () => {
     back.close();
   });
 
+  it("sync mode 'auto' moves fsyncs to the thread pool when they average over 2 ms and back under 1 ms; fixed modes stay", () => {
+    const wal = Wal.open(tmp());
+    const note = (ms: number): void => (wal as unknown as { noteSync: (ms: number) => void }).noteSync(ms);
+    expect(wal.syncInBackground).toBe(false);
+    for (let i = 0; i < 30; i++) note(5); // a slow disk
+    expect(wal.syncAverageMs).toBeGreaterThan(2);
+    expect(wal.syncInBackground).toBe(true);
+    for (let i = 0; i < 5; i++) note(0.5);
+    expect(wal.syncAverageMs).toBeGreaterThan(1); // between the thresholds: stays in the background
+    expect(wal.syncInBackground).toBe(true);
+    for (let i = 0; i < 40; i++) note(0.2);
+    expect(wal.syncInBackground).toBe(false);
+    wal.close();
+    const background = Wal.open(tmp(), { sync: 'background' });
+    expect(background.syncInBackground).toBe(true);
+    background.close();
+    const inline = Wal.open(tmp(), { sync: 'inline' });
+    for (let i = 0; i < 30; i++) (inline as unknown as { noteSync: (ms: number) => void }).noteSync(50);
+    expect(inline.syncInBackground).toBe(false);
+    inline.close();
+  });
+
   it('temporary files a crash left behind (snapshot or log rewrite before its rename) are removed at open, and reported', () => {
     const dir = tmp();
     const wal = Wal.open(dir);
