@@ -319,7 +319,7 @@ export class NodeHost {
       const rd = core.ready();
       this.transport!.send(rd.messages);
       try {
-        if (!rd.snapshot && this.wal!.mustSync(rd) && this.wal!.syncInBackground) {
+        if (this.wal!.savesInBackground(rd)) {
           this.persisting = true;
           this.wal!.saveAsync(rd, (error) => {
             this.persisting = false;
@@ -462,12 +462,17 @@ export class NodeHost {
     await this.consoleServer?.close();
   }
 
+  /** Stops the layers and clears the console file (the lock is released by the caller). */
+  private async shutdown(): Promise<void> {
+    await this.stopLayers();
+    await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify({ url: null, token: null, pid: null })}\n`, 0o600).catch(() => undefined);
+  }
+
   /** Clean shutdown: stop the loop, close gossip, flush Raft, close the console, release the lock. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      await this.stopLayers();
-      await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify({ url: null, token: null, pid: null })}\n`, 0o600).catch(() => undefined);
-      this.options.log.log({ level: 'info', layer: 'node', event: 'node.stop', message: 'node stopped cleanly' });
+      await this.shutdown();
+      if (!this.failureReason) this.options.log.log({ level: 'info', layer: 'node', event: 'node.stop', message: 'node stopped cleanly' });
       await this.dir.close();
     })();
     return this.stopping;
@@ -498,8 +503,7 @@ export class NodeHost {
     }
     this.stopping = (async () => {
       try {
-        await this.stopLayers();
-        await writeFileAtomic(this.dir.file(CONSOLE_FILE), `${JSON.stringify({ url: null, token: null, pid: null })}\n`, 0o600).catch(() => undefined);
+        await this.shutdown();
       } catch (e) {
         this.options.log.log({ level: 'error', layer: 'node', event: 'node.stop_failed', message: `while stopping: ${e instanceof Error ? e.message : String(e)}` });
       } finally {

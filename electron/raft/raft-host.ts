@@ -199,7 +199,7 @@ export class RaftHost {
       const rd = this.node.ready();
       this.transport.send(rd.messages);
       try {
-        if (!rd.snapshot && this.wal.mustSync(rd) && this.wal.syncInBackground) {
+        if (this.wal.savesInBackground(rd)) {
           this.persisting = true;
           this.wal.saveAsync(rd, (error) => {
             this.persisting = false;
@@ -220,20 +220,20 @@ export class RaftHost {
     this.checkWitnesses();
     // Proposals resolve once applied here — also when that happened outside persisted(): a leader
     // that stepped down while its write was in flight applies its entries as a follower, on a tick.
-    if (this.waiters.size > 0 && this.node.state.appliedIndex > this.settledApplied) this.settle();
+    this.settle();
     this.settleLost();
     // A few blocks per turn keep the snapshot cache up with the chain under load (see onTimer).
     this.node.warmSnapshot(WARM_BLOCKS_PER_TURN);
     this.arm();
   }
 
-  /** The Ready is on disk: what depended on it may leave, and the node moves on. */
   /** A log that cannot be made durable must not acknowledge anything: this node stops. */
   private failed(error: Error): void {
     this.onNotice?.(`raft: the log could not be written or synced, stopping: ${error.message}`);
     void this.stop();
   }
 
+  /** The Ready is on disk: what depended on it may leave, and the node moves on. */
   private persisted(rd: Ready): void {
     this.transport.send(rd.messagesAfterPersist);
     this.node.advance(rd);
@@ -267,8 +267,10 @@ export class RaftHost {
     })();
   }
 
+  /** Resolves the waiters whose entries are applied — work only when the applied index moved. */
   private settle(): void {
     const applied = this.node.state.appliedIndex;
+    if (applied <= this.settledApplied || this.waiters.size === 0) return;
     this.settledApplied = applied;
     for (const [index, list] of this.waiters) {
       if (index > applied) continue;

@@ -174,6 +174,19 @@ export function replayLog(file: string, bytes: Uint8Array, snapshotIndex: number
   return { hardState, entries, validEnd: pos, records };
 }
 
+/** The records of `entries` and then `hardState` (if any), as one buffer for one write. */
+function recordsBytes(entries: readonly Entry[], hardState: HardState | null): Uint8Array {
+  const parts: Uint8Array[] = entries.map((e) => record(KIND_ENTRY, encodeEntry(e)));
+  if (hardState) parts.push(record(KIND_HARD_STATE, encodeHardState(hardState)));
+  const buf = Buffer.allocUnsafe(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    buf.set(p, off);
+    off += p.length;
+  }
+  return buf;
+}
+
 export class Wal {
   /**
    * Failpoints for tests of the hosts' error paths (etcd's gofail, in miniature): with syncError
@@ -314,14 +327,42 @@ export class Wal {
       return;
     }
     const hs = this.writeRecords(rd.entries, rd.hardState);
-    if (Wal.failpoints.syncError) {
-      this.failed = Wal.failpoints.syncError;
-      throw this.failed;
-    }
-    const start = performance.now();
-    fdatasyncSync(this.fd);
-    this.noteSync(performance.now() - start);
+    this.syncNow();
     this.synced(rd.entries, hs);
+  }
+
+  /** fdatasync here, timed; a failure marks the log failed (nothing more is written). */
+  private syncNow(): void {
+    const start = performance.now();
+    try {
+      if (Wal.failpoints.syncError) throw Wal.failpoints.syncError;
+      fdatasyncSync(this.fd);
+    } catch (e) {
+      this.failed = e as Error;
+      throw e;
+    } finally {
+      this.noteSync(performance.now() - start);
+    }
+  }
+
+  /** fdatasync on the thread pool, timed; `done` gets the error (the log is then marked failed). */
+  private syncLater(done: (error: Error | null) => void): void {
+    const start = performance.now();
+    const finish = (error: Error | null): void => {
+      this.noteSync(performance.now() - start);
+      if (error) this.failed = error;
+      done(error);
+    };
+    if (Wal.failpoints.syncError) setImmediate(finish, Wal.failpoints.syncError);
+    else fdatasync(this.fd, finish);
+  }
+
+  /**
+   * Whether the host should persist this Ready with saveAsync rather than save(): it needs an fsync,
+   * carries no snapshot (those are saved inline) and the disk is slow (see syncInBackground).
+   */
+  savesInBackground(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): boolean {
+    return rd.snapshot === null && this.mustSync(rd) && this.syncInBackground;
   }
 
   /**
@@ -336,13 +377,9 @@ export class Wal {
     if (this.failed) throw this.failed;
     const hs = this.writeRecords(rd.entries, rd.hardState);
     this.syncing = true;
-    const sync = Wal.failpoints.syncError ? (_fd: number, cb: (e: Error | null) => void): void => void setImmediate(() => cb(Wal.failpoints.syncError)) : fdatasync;
-    const start = performance.now();
-    sync(this.fd, (error) => {
+    this.syncLater((error) => {
       this.syncing = false;
-      this.noteSync(performance.now() - start);
-      if (error) this.failed = error;
-      else this.synced(rd.entries, hs);
+      if (!error) this.synced(rd.entries, hs);
       // What waited for the sync (a background snapshot's rename and log rewrite, a close) runs
       // now, synchronously, before `done`: a host starts its next saveAsync from `done`, and a
       // rewrite must neither run under that one nor leave out the records just synced.
@@ -370,18 +407,8 @@ export class Wal {
 
   /** Appends the entry records and the hard state (or the one still unwritten) in one write. */
   private writeRecords(entries: readonly Entry[], hardState: HardState | null): HardState | null {
-    const parts: Uint8Array[] = [];
-    for (const e of entries) parts.push(record(KIND_ENTRY, encodeEntry(e)));
     const hs = hardState ?? (this.unwritten ? this.hardState : null);
-    if (hs) parts.push(record(KIND_HARD_STATE, encodeHardState(hs)));
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const buf = Buffer.allocUnsafe(total);
-    let off = 0;
-    for (const p of parts) {
-      buf.set(p, off);
-      off += p.length;
-    }
-    this.writeAll(buf);
+    this.writeAll(recordsBytes(entries, hs));
     return hs;
   }
 
@@ -508,15 +535,7 @@ export class Wal {
    * marks the log failed: its records may no longer be where a restart looks, so the host stops.
    */
   private rewriteLog(): void {
-    const parts: Uint8Array[] = this.entries.map((e) => record(KIND_ENTRY, encodeEntry(e)));
-    parts.push(record(KIND_HARD_STATE, encodeHardState(this.hardState)));
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const buf = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      buf.set(p, off);
-      off += p.length;
-    }
+    const buf = recordsBytes(this.entries, this.hardState);
     const tmp = `${this.logFile}.tmp`;
     writeFileSynced(tmp, buf);
     renameSync(tmp, this.logFile);
