@@ -54,6 +54,18 @@ export class MemoryStorage {
     this.snapshot = snap;
   }
 
+  /** A Ready's durable part, as the WAL writes it: snapshot, entries, then the hard state. */
+  persist(rd: Pick<Ready, 'snapshot' | 'entries' | 'hardState'>): void {
+    if (rd.snapshot) this.saveSnapshot(rd.snapshot);
+    this.saveEntries(rd.entries);
+    if (rd.hardState) this.hardState = rd.hardState;
+  }
+
+  /** A write the process died in: `kept` of its first entries reached the disk, nothing after. */
+  tornWrite(rd: Pick<Ready, 'snapshot' | 'entries'>, kept: number): void {
+    if (!rd.snapshot) this.saveEntries(rd.entries.slice(0, kept));
+  }
+
   restored(): RestoredState {
     return { hardState: this.hardState, snapshot: this.snapshot, entries: this.entries.slice() };
   }
@@ -134,8 +146,7 @@ export class Simulation {
     const first = this.nodes[0]!;
     first.node!.bootstrap();
     const rd = first.node!.ready();
-    first.storage.saveEntries(rd.entries);
-    if (rd.hardState) first.storage.hardState = rd.hardState;
+    first.storage.persist(rd);
     first.node!.advance(rd);
   }
 
@@ -321,7 +332,7 @@ export class Simulation {
         if (this.now <= this.opts.faultTicks && this.rng.chance(this.opts.crashRate / 4)) {
           // Crash in the middle of the write: a prefix of the new entries reaches disk (torn tail),
           // the hard state and everything after it do not; nothing dependent was sent.
-          if (!rd.snapshot) n.storage.saveEntries(rd.entries.slice(0, this.rng.nextInt(rd.entries.length + 1)));
+          n.storage.tornWrite(rd, this.rng.nextInt(rd.entries.length + 1));
           this.crash(n, 'torn-crash');
           break;
         }
@@ -346,9 +357,7 @@ export class Simulation {
 
   /** rd is durable: write it to the node's storage, send what depended on it, advance. */
   private persisted(n: SimNode, node: ConsensusNode, rd: Ready): void {
-    if (rd.snapshot) n.storage.saveSnapshot(rd.snapshot);
-    n.storage.saveEntries(rd.entries);
-    if (rd.hardState) n.storage.hardState = rd.hardState;
+    n.storage.persist(rd);
     for (const m of rd.messagesAfterPersist) this.send(m);
     node.advance(rd);
     const checks = node.takeWitnessChecks();
@@ -365,7 +374,7 @@ export class Simulation {
    * data may or may not have reached the disk; its hard state did not, nor anything sent after it).
    */
   private crash(n: SimNode, what: string): void {
-    if (n.persisting) n.storage.saveEntries(n.persisting.rd.entries.slice(0, this.rng.nextInt(n.persisting.rd.entries.length + 1)));
+    if (n.persisting) n.storage.tornWrite(n.persisting.rd, this.rng.nextInt(n.persisting.rd.entries.length + 1));
     n.persisting = null;
     n.node = null;
     this.stats.crashes++;

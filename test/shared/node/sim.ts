@@ -167,7 +167,7 @@ export class Simulation {
     const n = this.nodes[i]!;
     if (!n.core) return;
     // A write in flight is lost but for a prefix of its entries (no hard state, nothing sent after it).
-    if (n.persisting) n.storage.saveEntries(n.persisting.rd.entries.slice(0, this.diskRng.nextInt(n.persisting.rd.entries.length + 1)));
+    if (n.persisting) n.storage.tornWrite(n.persisting.rd, this.diskRng.nextInt(n.persisting.rd.entries.length + 1));
     n.persisting = null;
     n.core = null;
     this.stats.crashes++;
@@ -225,9 +225,7 @@ export class Simulation {
 
   /** rd is durable: into the node's storage, then what depended on it leaves, then advance. */
   private persisted(n: SimNode, core: NodeCore, rd: Ready): void {
-    if (rd.snapshot) n.storage.saveSnapshot(rd.snapshot);
-    n.storage.saveEntries(rd.entries);
-    if (rd.hardState) n.storage.hardState = rd.hardState;
+    n.storage.persist(rd);
     this.sendRaft(n, rd.messagesAfterPersist);
     const snap = core.advance(rd);
     if (snap) n.storage.saveSnapshot(snap);
